@@ -1,0 +1,334 @@
+"""The async core behind :class:`absmem.AbstractionMemory`.
+
+All blocking work (embedding, SQLite, FAISS) runs on one worker thread per memory, so the store
+and the indexes are only ever touched by that thread, in the order the calls arrived. Each
+verb's writes are one store transaction, and the vector index follows the store: a crash between
+the two leaves an index that is detected as stale and rebuilt at the next open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+
+from .embed.base import Embedder, Vectors
+from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
+from .graph import insert_edges
+from .index import CandidateIndex, IndexFileError, IndexParams
+from .policy import Candidate, Ranker, position_weight
+from .render import render_item
+from .store.base import (
+    CreditRow,
+    ExperienceRow,
+    FeedbackRow,
+    GraphStore,
+    RecallItemRow,
+    RecallRow,
+)
+from .types import Experience, Feedback, ForgetReport, Interaction, Recall
+
+__all__ = ["Engine"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def new_id(prefix: str) -> str:
+    """A fresh random id such as ``exp_1f0c...``."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+class Engine:
+    """The one implementation of every verb; the facade's sync and async methods both await it.
+
+    Args:
+        store: durable graph store.
+        embedder: text embedder (its name and dimension are checked against the store).
+        index_dir: folder for the persisted FAISS files; ``None`` keeps indexes in memory only.
+        ranker: recall policy.
+        index_params: FAISS tuning.
+        k_similar: ``similar`` edges made per new experience.
+        pool: candidates fetched from FAISS per recall, before ranking.
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        index_dir: Path | None,
+        ranker: Ranker,
+        index_params: IndexParams,
+        k_similar: int,
+        pool: int,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.index_dir = index_dir
+        self.ranker = ranker
+        self.index_params = index_params
+        self.k_similar = k_similar
+        self.pool = pool
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="absmem-core")
+        self._indexes: dict[str, CandidateIndex] = {}
+        self._dirty: set[str] = set()
+        self.closed = False
+        store.check_embedder(embedder.name, embedder.dim)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def _run(self, verb: str, fn: Callable[..., T], *args: Any) -> T:
+        if self.closed:
+            raise MemoryClosedError(verb)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
+        return self.embedder.embed(texts)
+
+    def _index_path(self, namespace: str) -> Path | None:
+        if self.index_dir is None:
+            return None
+        return self.index_dir / f"{uuid.uuid5(uuid.NAMESPACE_URL, namespace).hex}.faiss"
+
+    def _index(self, namespace: str) -> CandidateIndex:
+        """The namespace's index: cached, else loaded from its file, else rebuilt from the store."""
+        index = self._indexes.get(namespace)
+        if index is not None:
+            return index
+        path = self._index_path(namespace)
+        version = self.store.vector_version(namespace)
+        try:
+            if path is None:
+                raise IndexFileError("no index folder")
+            index = CandidateIndex.load(path, version, self.embedder.dim, self.index_params)
+            if len(index) != self.store.count(namespace):
+                raise IndexFileError(f"{path} holds {len(index)} vectors, the store more or less")
+        except IndexFileError as err:
+            logger.info("rebuilding the index of namespace %r from the store: %s", namespace, err)
+            index = CandidateIndex.build(
+                self.embedder.dim, self.store.iter_vectors(namespace), self.index_params
+            )
+            if path is not None:
+                index.save(path, version)
+        self._indexes[namespace] = index
+        return index
+
+    def _save_indexes(self, namespaces: Sequence[str]) -> None:
+        for namespace in namespaces:
+            path = self._index_path(namespace)
+            if path is not None and namespace in self._indexes:
+                self._indexes[namespace].save(path, self.store.vector_version(namespace))
+            self._dirty.discard(namespace)
+
+    # -- remember -----------------------------------------------------------------------------
+
+    async def remember(self, namespace: str, items: Sequence[Interaction], chunk: int) -> list[str]:
+        """Embed and insert ``items``; each chunk of ``chunk`` items is one transaction."""
+        ids: list[str] = []
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            texts = [item.context for item in part] + [item.response for item in part]
+            vectors = await self._run("remember", self._embed, texts)
+            ids += await self._run(
+                "remember", self._insert, namespace, part, vectors[: len(part)],
+                vectors[len(part) :],
+            )  # fmt: skip
+        return ids
+
+    def _insert(
+        self, namespace: str, items: Sequence[Interaction], contexts: Vectors, responses: Vectors
+    ) -> list[str]:
+        recalled = {
+            rid: [row.item_id for row in self._recall_items(namespace, rid, "recall_id")]
+            for rid in {item.recall_id for item in items if item.recall_id}
+        }
+        index = self._index(namespace)
+        ids = [new_id("exp") for _ in items]
+        neighbours = self._neighbours(namespace, index, ids, contexts)
+        last: dict[str, str | None] = {}
+        rows, edges = [], []
+        now = time.time()
+        for i, item in enumerate(items):
+            previous = None
+            if item.session_id is not None:
+                if item.session_id not in last:
+                    last[item.session_id] = self.store.last_in_session(namespace, item.session_id)
+                previous = last[item.session_id]
+                last[item.session_id] = ids[i]
+            rows.append(ExperienceRow(
+                id=ids[i], namespace=namespace, context=item.context, response=item.response,
+                context_vec=contexts[i], response_vec=responses[i], created_at=now,
+                user_id=item.user_id, session_id=item.session_id, recall_id=item.recall_id,
+                metadata=item.metadata,
+            ))  # fmt: skip
+            recalled_ids = recalled.get(item.recall_id, []) if item.recall_id else []
+            edges += insert_edges(ids[i], neighbours[i], previous, recalled_ids)
+        seqs = self.store.add_experiences(rows, edges)
+        index.add(np.asarray(seqs, dtype=np.int64), contexts)
+        self._dirty.add(namespace)
+        return ids
+
+    def _neighbours(
+        self, namespace: str, index: CandidateIndex, ids: list[str], contexts: Vectors
+    ) -> list[list[tuple[str, float]]]:
+        """``k_similar`` nearest stored or earlier-in-batch contexts of each new experience."""
+        k = self.k_similar
+        found: list[list[tuple[str, float]]] = [[] for _ in ids]
+        if k <= 0:
+            return found
+        scores, keys = index.search(contexts, k)
+        id_of = self.store.ids_for(namespace, [int(key) for key in keys.ravel() if key >= 0])
+        within = contexts @ contexts.T if len(ids) > 1 else None
+        for i in range(len(ids)):
+            pairs = [(id_of[int(key)], float(score)) for key, score in zip(keys[i], scores[i],
+                     strict=True) if int(key) in id_of]  # fmt: skip
+            if within is not None:
+                pairs += [(ids[j], float(within[i, j])) for j in range(i)]
+            found[i] = sorted(pairs, key=lambda pair: -pair[1])[:k]
+        return found
+
+    # -- recall -------------------------------------------------------------------------------
+
+    async def recall(
+        self, namespace: str, query: str, k: int, user_id: str | None, session_id: str | None
+    ) -> Recall:
+        """Embed ``query``, gather candidates, rank them, log and return the served ranking."""
+        vectors = await self._run("recall", self._embed, [query])
+        return await self._run(
+            "recall", self._recall, namespace, query, vectors, k, user_id, session_id
+        )
+
+    def _recall(
+        self, namespace: str, query: str, vectors: Vectors, k: int, user_id: str | None,
+        session_id: str | None,
+    ) -> Recall:  # fmt: skip
+        index = self._index(namespace)
+        scores, keys = index.search(vectors, max(self.pool, k))
+        similarity = {int(key): float(s) for key, s in zip(keys[0], scores[0], strict=True)
+                      if key >= 0}  # fmt: skip
+        stored = self.store.get_experiences(namespace, list(similarity))
+        by_id = {e.id: e for e in stored}
+        candidates = [Candidate(e.id, similarity[e.seq], e.outcome, e.usage) for e in stored]
+        served = self.ranker.rank(candidates, k)
+        items = [
+            render_item(by_id[r.key], r.score, r.propensity, r.rank, similarity[by_id[r.key].seq])
+            for r in served
+        ]
+        row = RecallRow(id=new_id("rec"), namespace=namespace, query=query,
+                        created_at=time.time(), policy=self.ranker.name, user_id=user_id,
+                        session_id=session_id)  # fmt: skip
+        self.store.log_recall(row, [
+            RecallItemRow(i.rank, i.id, i.kind, i.score, i.propensity, i.similarity)
+            for i in items
+        ])  # fmt: skip
+        return Recall(id=row.id, query=query, namespace=namespace, items=items, user_id=user_id,
+                      session_id=session_id, policy=row.policy)  # fmt: skip
+
+    # -- feedback -----------------------------------------------------------------------------
+
+    async def feedback(self, namespace: str, target: str, reward: float) -> Feedback:
+        """Record a reward on a recall or an experience and credit what it concerns."""
+        return await self._run("feedback", self._feedback, namespace, target, reward)
+
+    def _recall_items(self, namespace: str, recall_id: str, argument: str) -> list[RecallItemRow]:
+        try:
+            return self.store.get_recall(namespace, recall_id)[1]
+        except UnknownTargetError as err:
+            raise UnknownTargetError(argument, recall_id, namespace) from err
+
+    def _feedback(self, namespace: str, target: str, reward: float) -> Feedback:
+        credits: dict[tuple[str, Literal["outcome", "usage"]], float] = {}
+        experience = self.store.get_experience(namespace, target)
+        kind: Literal["recall", "experience"]
+        if experience is not None:
+            kind, user_id, session_id = "experience", experience.user_id, experience.session_id
+            credits[(experience.id, "outcome")] = 1.0
+            served = (
+                self._recall_items(namespace, experience.recall_id, "target")
+                if experience.recall_id else []
+            )  # fmt: skip
+        else:
+            try:
+                recall, served = self.store.get_recall(namespace, target)
+            except UnknownTargetError as err:
+                raise UnknownTargetError("target", target, namespace) from err
+            kind, user_id, session_id = "recall", recall.user_id, recall.session_id
+            for informed in self.store.experiences_for_recall(namespace, target):
+                credits[(informed, "outcome")] = 1.0
+        for item in served:
+            if item.item_kind == "experience":
+                key = (item.item_id, "usage")
+                credits[key] = credits.get(key, 0.0) + position_weight(item.rank)
+        row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
+                          target_id=target, reward=reward, created_at=time.time(),
+                          user_id=user_id, session_id=session_id)  # fmt: skip
+        self.store.add_feedback(row, [
+            CreditRow(item, channel, reward, weight) for (item, channel), weight in credits.items()
+        ])  # fmt: skip
+        return Feedback(id=row.id, namespace=namespace, target_id=target, target_kind=kind,
+                        reward=reward, created_at=row.created_at, user_id=user_id,
+                        session_id=session_id)  # fmt: skip
+
+    # -- erasure, reads, lifecycle ------------------------------------------------------------
+
+    async def forget(
+        self, namespace: str, user_id: str | None, session_id: str | None
+    ) -> ForgetReport:
+        """Erase a user's or a session's rows from the store, the index and the index file."""
+        return await self._run("forget", self._forget, namespace, user_id, session_id)
+
+    def _forget(self, namespace: str, user_id: str | None, session_id: str | None) -> ForgetReport:
+        index = self._index(namespace)
+        result = self.store.forget(namespace, user_id=user_id, session_id=session_id)
+        index.remove(np.asarray(result.seqs, dtype=np.int64))
+        self._save_indexes([namespace])
+        return ForgetReport(namespace=namespace, experiences=result.experiences,
+                            recalls=result.recalls, feedback=result.feedback)  # fmt: skip
+
+    async def get(self, namespace: str, experience_id: str) -> Experience | None:
+        """One stored experience, or ``None``."""
+        stored = await self._run("get", self.store.get_experience, namespace, experience_id)
+        if stored is None:
+            return None
+        return Experience(id=stored.id, namespace=stored.namespace, context=stored.context,
+                          response=stored.response, user_id=stored.user_id,
+                          session_id=stored.session_id, recall_id=stored.recall_id,
+                          metadata=stored.metadata, created_at=stored.created_at,
+                          outcome=stored.outcome, usage=stored.usage)  # fmt: skip
+
+    async def count(self, namespace: str) -> int:
+        """Number of experiences stored in ``namespace``."""
+        return await self._run("count", self.store.count, namespace)
+
+    async def flush(self) -> None:
+        """Write changed vector indexes to disk (the store itself is always durable)."""
+        await self._run("flush", lambda: self._save_indexes(sorted(self._dirty)))
+
+    async def close(self) -> None:
+        """Save indexes, close the store and the worker; idempotent."""
+        if self.closed:
+            return
+        try:
+            await self.flush()
+        finally:
+            self.closed = True
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, self.store.close)
+            self._executor.shutdown(wait=True)
+
+
+def check_namespace(namespace: object) -> str:
+    """A non-empty namespace string."""
+    if not isinstance(namespace, str) or not namespace.strip():
+        raise InvalidArgumentError("namespace", "a non-empty string", namespace)
+    return namespace

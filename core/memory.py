@@ -1,0 +1,355 @@
+"""``AbstractionMemory``: the facade that wires store, index, embedder and recall policy.
+
+Every verb has a sync form and an async twin (``recall`` / ``arecall``, ...). Both run the same
+async core (:class:`absmem.engine.Engine`): the sync forms on a private event loop thread.
+
+Example:
+    >>> import tempfile
+    >>> from absmem import AbstractionMemory
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with AbstractionMemory.open(folder) as mem:
+    ...         exp_id = mem.remember("how do I reset my card pin?",
+    ...                               "Open the app, then Cards > Reset PIN.", user_id="u1")
+    ...         r = mem.recall("I forgot my PIN", k=1, user_id="u2")
+    ...         _ = mem.feedback(r.id, reward=1.0)
+    ...         print(r.items[0].response)
+    Open the app, then Cards > Reset PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ._loop import LoopThread
+from .embed import Embedder, MiniLMEmbedder
+from .engine import Engine, check_namespace
+from .errors import InvalidArgumentError, MemoryClosedError
+from .index import IndexParams
+from .policy import BetaBlendRanker, Ranker
+from .store import STORES, GraphStore
+from .types import Experience, Feedback, ForgetReport, Interaction, Recall
+from .validate import check_id, check_k, check_metadata, check_reward, check_text
+
+__all__ = ["AbstractionMemory"]
+
+T = TypeVar("T")
+
+
+class AbstractionMemory:
+    """Interaction memory that recalls what worked.
+
+    Build one with :meth:`open` (SQLite file + FAISS index + bundled MiniLM in one folder), or
+    inject built parts. Namespaces isolate tenants: nothing recalled in one namespace ever comes
+    from another. Every verb takes ``namespace=``; it defaults to the memory's own.
+
+    Args:
+        store: the durable graph store.
+        embedder: text embedder; the store refuses one it was not built with.
+        index_dir: folder for FAISS files; ``None`` keeps indexes in memory (rebuilt at open).
+        ranker: recall policy; defaults to :class:`absmem.policy.BetaBlendRanker`.
+        namespace: default namespace of the verbs.
+        index_params: FAISS tuning (exact/HNSW switch, HNSW beam widths).
+        k_similar: ``similar`` edges per new experience.
+        pool: FAISS candidates gathered per recall before ranking.
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        *,
+        index_dir: Path | None = None,
+        ranker: Ranker | None = None,
+        namespace: str = "default",
+        index_params: IndexParams | None = None,
+        k_similar: int = 5,
+        pool: int = 50,
+    ) -> None:
+        self.namespace = check_namespace(namespace)
+        for name, value in (("k_similar", k_similar), ("pool", pool)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidArgumentError(name, "a non-negative integer", value)
+        self._loop = LoopThread()
+        try:
+            self._engine = Engine(store, embedder, index_dir, ranker or BetaBlendRanker(),
+                                  index_params or IndexParams(), k_similar, pool)  # fmt: skip
+        except BaseException:
+            self._loop.stop()
+            raise
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        store: str = "sqlite",
+        **options: Any,
+    ) -> AbstractionMemory:
+        """Open (or create) the memory kept in folder ``path``.
+
+        Args:
+            path: folder holding the store file and the index files.
+            embedder: defaults to the bundled all-MiniLM-L6-v2.
+            store: store kind from :data:`absmem.store.STORES`.
+            **options: keyword arguments of the constructor (``ranker``, ``namespace``, ...).
+        """
+        if not isinstance(path, str | Path) or not str(path):
+            raise InvalidArgumentError("path", "a folder path (str or Path)", path)
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise InvalidArgumentError("path", "a folder, not a file", str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        built = STORES.get(store)(folder)
+        try:
+            return cls(built, embedder or MiniLMEmbedder(), index_dir=folder / "index", **options)
+        except BaseException:
+            built.close()
+            raise
+
+    def _sync(self, verb: str, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a verb's coroutine on the private loop; a closed memory refuses it."""
+        if self.closed:
+            coroutine.close()
+            raise MemoryClosedError(verb)
+        return self._loop.run(coroutine)
+
+    def _ns(self, namespace: str | None) -> str:
+        return self.namespace if namespace is None else check_namespace(namespace)
+
+    # -- remember -----------------------------------------------------------------------------
+
+    async def aremember(
+        self,
+        context: str,
+        response: str,
+        *,
+        recall_id: str | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        namespace: str | None = None,
+    ) -> str:
+        """Store one interaction; durable when it returns. Returns the experience id.
+
+        Args:
+            context: the situation (the user's request or turn).
+            response: the response or action taken.
+            recall_id: the recall whose items informed the response (links them in the graph).
+            user_id: the user, so that ``forget(user_id=...)`` can erase it.
+            session_id: the conversation, for ``next`` edges and ``forget(session_id=...)``.
+            metadata: JSON-serialisable extra fields, returned with the experience.
+            namespace: tenant; defaults to the memory's.
+        """
+        item = _interaction(context, response, recall_id, user_id, session_id, metadata)
+        return (await self._engine.remember(self._ns(namespace), [item], chunk=1))[0]
+
+    def remember(self, context: str, response: str, **kwargs: Any) -> str:
+        """Sync twin of :meth:`aremember`."""
+        return self._sync("remember", self.aremember(context, response, **kwargs))
+
+    async def aremember_many(
+        self,
+        interactions: Iterable[Interaction | Mapping[str, Any]],
+        *,
+        namespace: str | None = None,
+        chunk: int = 256,
+    ) -> list[str]:
+        """Store many interactions with batched embedding, ``chunk`` per transaction.
+
+        Every interaction is validated before anything is written. Returns their ids, in order.
+        """
+        items = [_coerce(i, value) for i, value in enumerate(interactions)]
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+            raise InvalidArgumentError("chunk", "a positive integer", chunk)
+        return await self._engine.remember(self._ns(namespace), items, chunk=chunk)
+
+    def remember_many(
+        self, interactions: Iterable[Interaction | Mapping[str, Any]], **kwargs: Any
+    ) -> list[str]:
+        """Sync twin of :meth:`aremember_many`."""
+        return self._sync("remember_many", self.aremember_many(interactions, **kwargs))
+
+    # -- recall -------------------------------------------------------------------------------
+
+    async def arecall(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        namespace: str | None = None,
+    ) -> Recall:
+        """Recall the ``k`` memories most likely to help with ``query``; the ranking is logged.
+
+        Args:
+            query: the situation to recall for.
+            k: number of items, 1 to 1000.
+            user_id: who asked (recorded in the recall log, erased by ``forget``).
+            session_id: the conversation (recorded in the recall log).
+            namespace: tenant; defaults to the memory's.
+        """
+        check_text("query", query)
+        check_k(k)
+        check_id("user_id", user_id)
+        check_id("session_id", session_id)
+        return await self._engine.recall(self._ns(namespace), query, k, user_id, session_id)
+
+    def recall(self, query: str, **kwargs: Any) -> Recall:
+        """Sync twin of :meth:`arecall`."""
+        return self._sync("recall", self.arecall(query, **kwargs))
+
+    # -- feedback -----------------------------------------------------------------------------
+
+    async def afeedback(
+        self, target: str, reward: float, *, namespace: str | None = None
+    ) -> Feedback:
+        """Rate a recall (by ``Recall.id``) or an experience (by the id ``remember`` returned).
+
+        Feedback may come late and more than once; each one is kept in the ledger and credited:
+        a recall's reward goes to the experiences it served (weighted by rank) and to the
+        experience whose response it informed; an experience's reward goes to its response and
+        to the items recalled for it.
+
+        Args:
+            target: a recall id or an experience id of this namespace.
+            reward: a finite number in [-1, 1] (thumbs up = 1.0, thumbs down = -1.0).
+            namespace: tenant; defaults to the memory's.
+        """
+        check_id("target", target, required=True)
+        value = check_reward(reward)
+        return await self._engine.feedback(self._ns(namespace), target, value)
+
+    def feedback(self, target: str, reward: float, **kwargs: Any) -> Feedback:
+        """Sync twin of :meth:`afeedback`."""
+        return self._sync("feedback", self.afeedback(target, reward, **kwargs))
+
+    # -- forget, reads ------------------------------------------------------------------------
+
+    async def aforget(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        namespace: str | None = None,
+    ) -> ForgetReport:
+        """Erase every experience, edge, vector, recall and feedback of one user or one session.
+
+        The text is removed from the database file and the vectors from the index file.
+        """
+        check_id("user_id", user_id)
+        check_id("session_id", session_id)
+        if (user_id is None) == (session_id is None):
+            raise InvalidArgumentError(
+                "user_id/session_id", "exactly one of user_id= or session_id=",
+                {"user_id": user_id, "session_id": session_id},
+            )  # fmt: skip
+        return await self._engine.forget(self._ns(namespace), user_id, session_id)
+
+    def forget(self, **kwargs: Any) -> ForgetReport:
+        """Sync twin of :meth:`aforget`."""
+        return self._sync("forget", self.aforget(**kwargs))
+
+    async def aget(self, experience_id: str, *, namespace: str | None = None) -> Experience | None:
+        """The stored experience with this id, or ``None``."""
+        check_id("experience_id", experience_id, required=True)
+        return await self._engine.get(self._ns(namespace), experience_id)
+
+    def get(self, experience_id: str, **kwargs: Any) -> Experience | None:
+        """Sync twin of :meth:`aget`."""
+        return self._sync("get", self.aget(experience_id, **kwargs))
+
+    async def acount(self, *, namespace: str | None = None) -> int:
+        """Number of experiences in the namespace."""
+        return await self._engine.count(self._ns(namespace))
+
+    def count(self, **kwargs: Any) -> int:
+        """Sync twin of :meth:`acount`."""
+        return self._sync("count", self.acount(**kwargs))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._engine.closed
+
+    async def aflush(self) -> None:
+        """Write changed vector indexes to their files (the store is durable at every write)."""
+        await self._engine.flush()
+
+    def flush(self) -> None:
+        """Sync twin of :meth:`aflush`."""
+        self._sync("flush", self.aflush())
+
+    async def aclose(self) -> None:
+        """Save the indexes and close the store; later verbs raise ``MemoryClosedError``."""
+        await self._engine.close()
+
+    def close(self) -> None:
+        """Sync twin of :meth:`aclose`; idempotent."""
+        if not self.closed:
+            self._loop.run(self.aclose())
+        self._loop.stop()
+
+    def __enter__(self) -> AbstractionMemory:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> AbstractionMemory:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+        self._loop.stop()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"AbstractionMemory({self._engine.store!r}, namespace={self.namespace!r}, {state})"
+
+
+def _interaction(
+    context: object, response: object, recall_id: object, user_id: object, session_id: object,
+    metadata: object,
+) -> Interaction:  # fmt: skip
+    return Interaction(
+        context=check_text("context", context),
+        response=check_text("response", response),
+        recall_id=check_id("recall_id", recall_id),
+        user_id=check_id("user_id", user_id),
+        session_id=check_id("session_id", session_id),
+        metadata=check_metadata(metadata),
+    )
+
+
+def _coerce(position: int, value: object) -> Interaction:
+    """Validate one element of ``remember_many``'s input."""
+    if isinstance(value, Interaction):
+        value = value.model_dump()
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            f"interactions[{position}]", "an Interaction or a mapping", value
+        )
+    unknown = set(value) - set(Interaction.model_fields)
+    if unknown:
+        raise InvalidArgumentError(
+            f"interactions[{position}]", f"only the fields {sorted(Interaction.model_fields)}",
+            sorted(unknown),
+        )  # fmt: skip
+    try:
+        return _interaction(value.get("context"), value.get("response"), value.get("recall_id"),
+                            value.get("user_id"), value.get("session_id"), value.get("metadata"))
+    except InvalidArgumentError as err:
+        raise InvalidArgumentError(
+            f"interactions[{position}].{err.argument}", err.expected,
+        ) from err  # fmt: skip

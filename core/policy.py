@@ -1,0 +1,140 @@
+"""Recall policies: rank candidate memories and report the propensity of each served item.
+
+This module holds the :class:`Ranker` protocol, the honest baseline :class:`BetaBlendRanker`
+(similarity blended with the Beta posterior of each experience's observed reward) and the
+position-based credit that feedback on a recall gives to what was served. The learned
+contextual-bandit policy replaces the baseline behind the same protocol.
+
+Example:
+    >>> from absmem.policy import BetaBlendRanker, Candidate
+    >>> from absmem.types import Outcome
+    >>> ranker = BetaBlendRanker()
+    >>> good = Candidate(key="a", similarity=0.80, outcome=Outcome(alpha=5, beta=1))
+    >>> bad = Candidate(key="b", similarity=0.82, outcome=Outcome(alpha=1, beta=5))
+    >>> [(r.key, r.propensity) for r in ranker.rank([bad, good], k=2)]
+    [('a', 1.0), ('b', 1.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import InvalidArgumentError
+from .types import Outcome
+
+__all__ = ["BetaBlendRanker", "Candidate", "Ranked", "Ranker", "position_weight"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A memory that candidate lookup found for a query."""
+
+    key: str
+    similarity: float
+    outcome: Outcome = field(default_factory=Outcome)
+    usage: Outcome = field(default_factory=Outcome)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A served item: its key, score, 0-based rank and the probability it was put there."""
+
+    key: str
+    score: float
+    rank: int
+    propensity: float
+
+
+@runtime_checkable
+class Ranker(Protocol):
+    """Ranks candidates; every served item carries the probability of being served there."""
+
+    name: str
+
+    def rank(self, candidates: Sequence[Candidate], k: int) -> list[Ranked]:
+        """Return at most ``k`` candidates, best first."""
+        ...
+
+
+def position_weight(rank: int) -> float:
+    """Share of a recall's reward credited to the item served at 0-based ``rank`` (DCG discount).
+
+    Example:
+        >>> [round(position_weight(r), 3) for r in range(3)]
+        [1.0, 0.631, 0.5]
+    """
+    if rank < 0:
+        raise InvalidArgumentError("rank", "a non-negative integer", rank)
+    return 1.0 / math.log2(rank + 2)
+
+
+class BetaBlendRanker:
+    """Score = cosine similarity + ``outcome_weight`` x (posterior mean reward - 0.5).
+
+    The posterior pools what an experience's own response earned (``outcome``) and the credit it
+    earned when served for other requests (``usage``). With ``temperature`` 0 the ranking is
+    deterministic and each item's propensity is 1. With ``temperature`` > 0 the ranking is a
+    Plackett-Luce draw (softmax of score / temperature, without replacement) and each item's
+    propensity is the probability of drawing it at its rank given the items above it.
+
+    Args:
+        outcome_weight: how far outcome moves the score; 0 ranks by similarity alone.
+        temperature: exploration; 0 turns it off.
+        seed: seed of the ranker's own random generator.
+    """
+
+    name = "beta-blend"
+
+    def __init__(self, outcome_weight: float = 0.5, temperature: float = 0.0, seed: int = 0):
+        if not math.isfinite(outcome_weight) or outcome_weight < 0:
+            raise InvalidArgumentError("outcome_weight", "a finite number >= 0", outcome_weight)
+        if not math.isfinite(temperature) or temperature < 0:
+            raise InvalidArgumentError("temperature", "a finite number >= 0", temperature)
+        self.outcome_weight = outcome_weight
+        self.temperature = temperature
+        self.seed = seed
+        self.rng_ = np.random.default_rng(seed)
+
+    def score(self, candidate: Candidate) -> float:
+        """The blended score of one candidate."""
+        alpha = candidate.outcome.alpha + candidate.usage.alpha - 1.0
+        beta = candidate.outcome.beta + candidate.usage.beta - 1.0
+        mean = alpha / (alpha + beta)
+        return candidate.similarity + self.outcome_weight * (mean - 0.5)
+
+    def rank(self, candidates: Sequence[Candidate], k: int) -> list[Ranked]:
+        """Return at most ``k`` candidates, best first, with propensities."""
+        if k <= 0 or not candidates:
+            return []
+        scores = np.array([self.score(c) for c in candidates], dtype=np.float64)
+        if self.temperature == 0.0:
+            order = np.argsort(-scores, kind="stable")[:k]
+            return [
+                Ranked(candidates[i].key, float(scores[i]), rank, 1.0)
+                for rank, i in enumerate(order)
+            ]
+        return self._sample(candidates, scores, k)
+
+    def _sample(self, candidates: Sequence[Candidate], scores: np.ndarray, k: int) -> list[Ranked]:
+        remaining = list(range(len(candidates)))
+        served: list[Ranked] = []
+        for rank in range(min(k, len(candidates))):
+            logits = scores[remaining] / self.temperature
+            probs = np.exp(logits - logits.max())
+            probs /= probs.sum()
+            pick = int(self.rng_.choice(len(remaining), p=probs))
+            index = remaining.pop(pick)
+            served.append(Ranked(candidates[index].key, float(scores[index]), rank,
+                                 float(probs[pick])))  # fmt: skip
+        return served
+
+    def __repr__(self) -> str:
+        return (
+            f"BetaBlendRanker(outcome_weight={self.outcome_weight}, "
+            f"temperature={self.temperature}, seed={self.seed})"
+        )

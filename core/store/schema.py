@@ -1,0 +1,116 @@
+"""The SQLite schema and its migrations.
+
+``MIGRATIONS[i]`` moves a store from schema version ``i`` to ``i + 1``; a new file starts at 0.
+A store written by a newer absmem (a version past ``SCHEMA_VERSION``) is refused, never altered.
+
+Example:
+    >>> from absmem.store.schema import SCHEMA_VERSION, MIGRATIONS
+    >>> SCHEMA_VERSION == len(MIGRATIONS)
+    True
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE namespaces (
+    namespace TEXT PRIMARY KEY,
+    vector_version INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+-- seq is the vector index id, AUTOINCREMENT so that a forgotten key is never reused.
+CREATE TABLE experiences (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    namespace TEXT NOT NULL,
+    user_id TEXT,
+    session_id TEXT,
+    recall_id TEXT,
+    context TEXT NOT NULL,
+    response TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    context_vec BLOB NOT NULL,
+    response_vec BLOB NOT NULL,
+    out_alpha REAL NOT NULL DEFAULT 1.0,
+    out_beta REAL NOT NULL DEFAULT 1.0,
+    out_n REAL NOT NULL DEFAULT 0.0,
+    use_alpha REAL NOT NULL DEFAULT 1.0,
+    use_beta REAL NOT NULL DEFAULT 1.0,
+    use_n REAL NOT NULL DEFAULT 0.0
+);
+CREATE INDEX experiences_session ON experiences (namespace, session_id, seq);
+CREATE INDEX experiences_user ON experiences (namespace, user_id);
+CREATE TABLE edges (
+    src TEXT NOT NULL,
+    type TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    weight REAL NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (src, type, dst)
+) WITHOUT ROWID;
+CREATE INDEX edges_dst ON edges (dst);
+CREATE TABLE recalls (
+    id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    query TEXT NOT NULL,
+    user_id TEXT,
+    session_id TEXT,
+    policy TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX recalls_user ON recalls (namespace, user_id);
+CREATE INDEX recalls_session ON recalls (namespace, session_id);
+CREATE TABLE recall_items (
+    recall_id TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    item_id TEXT NOT NULL,
+    item_kind TEXT NOT NULL,
+    score REAL NOT NULL,
+    propensity REAL NOT NULL,
+    similarity REAL,
+    PRIMARY KEY (recall_id, rank)
+) WITHOUT ROWID;
+CREATE INDEX recall_items_item ON recall_items (item_id);
+CREATE TABLE feedback (
+    id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    target_kind TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    reward REAL NOT NULL,
+    user_id TEXT,
+    session_id TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX feedback_target ON feedback (target_id);
+CREATE INDEX feedback_user ON feedback (namespace, user_id);
+CREATE INDEX feedback_session ON feedback (namespace, session_id);
+-- The credit ledger: statistics on experiences are sums over it (erasing a feedback
+-- recomputes them exactly).
+CREATE TABLE credits (
+    feedback_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    reward REAL NOT NULL,
+    weight REAL NOT NULL,
+    PRIMARY KEY (feedback_id, item_id, channel)
+) WITHOUT ROWID;
+CREATE INDEX credits_item ON credits (item_id);
+CREATE TABLE blobs (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (namespace, name)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)

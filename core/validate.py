@@ -1,0 +1,63 @@
+"""Argument checks shared by the public verbs. Each names the argument and what was expected.
+
+Example:
+    >>> from absmem.validate import check_reward
+    >>> check_reward(0.5)
+    0.5
+    >>> check_reward(2)
+    Traceback (most recent call last):
+    ...
+    absmem.errors.InvalidArgumentError: reward: expected a finite number in [-1, 1], got 2
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .embed.base import check_text
+from .errors import InvalidArgumentError
+
+__all__ = ["check_id", "check_k", "check_metadata", "check_reward", "check_text"]
+
+
+def check_reward(reward: object) -> float:
+    """A finite real number in [-1, 1] (booleans are refused: pass 1.0 or -1.0)."""
+    if isinstance(reward, bool) or not isinstance(reward, int | float):
+        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
+    value = float(reward)
+    if not math.isfinite(value) or not -1.0 <= value <= 1.0:
+        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
+    return value
+
+
+def check_id(argument: str, value: object, required: bool = False) -> str | None:
+    """``None`` (unless ``required``) or a non-empty string without surrounding whitespace."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or value != value.strip():
+        expected = "a non-empty string id" + ("" if required else " or None")
+        raise InvalidArgumentError(argument, expected, value)
+    return value
+
+
+def check_k(k: object, maximum: int = 1000) -> int:
+    """An integer number of items in [1, ``maximum``]."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= maximum:
+        raise InvalidArgumentError("k", f"an integer in [1, {maximum}]", k)
+    return k
+
+
+def check_metadata(metadata: object) -> dict[str, Any]:
+    """``None`` or a mapping with string keys whose values JSON can encode."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
+        raise InvalidArgumentError("metadata", "a dict with string keys", metadata)
+    try:
+        json.dumps(dict(metadata), allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise InvalidArgumentError("metadata", "JSON-serialisable values", metadata) from err
+    return dict(metadata)
