@@ -1,0 +1,54 @@
+"""Shared fixtures: the real bundled embedder (loaded once) and memories in ``tmp_path``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from absmem import AbstractionMemory, MiniLMEmbedder
+from absmem.embed import Vectors, normalise
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+class HashEmbedder:
+    """A tiny deterministic embedder for unit tests that need no language model."""
+
+    def __init__(self, dim: int = 16, name: str = "test-hash") -> None:
+        self.dim = dim
+        self.name = name
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            rows.append(np.random.default_rng(seed).standard_normal(self.dim))
+        return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    """The real all-MiniLM-L6-v2 embedder (loaded once per test session)."""
+    return MiniLMEmbedder()
+
+
+@pytest.fixture
+def open_memory(
+    tmp_path: Path, minilm: MiniLMEmbedder
+) -> Iterator[Callable[..., AbstractionMemory]]:
+    """Open memories in ``tmp_path / "mem"`` with the real embedder; all are closed at the end."""
+    opened: list[AbstractionMemory] = []
+
+    def factory(**options: object) -> AbstractionMemory:
+        options.setdefault("embedder", minilm)
+        mem = AbstractionMemory.open(tmp_path / "mem", **options)  # type: ignore[arg-type]
+        opened.append(mem)
+        return mem
+
+    yield factory
+    for mem in opened:
+        mem.close()
