@@ -267,8 +267,8 @@ class Engine:
                 credits[(informed, "outcome")] = 1.0
         for item in served:
             if item.item_kind == "experience":
-                key = (item.item_id, "usage")
-                credits[key] = credits.get(key, 0.0) + position_weight(item.rank)
+                usage: tuple[str, Literal["outcome", "usage"]] = (item.item_id, "usage")
+                credits[usage] = credits.get(usage, 0.0) + position_weight(item.rank)
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
                           target_id=target, reward=reward, created_at=time.time(),
                           user_id=user_id, session_id=session_id)  # fmt: skip

@@ -41,5 +41,7 @@ def insert_edges(
     ]
     if previous_id is not None:
         edges.append(EdgeRow(previous_id, experience_id, EdgeType.NEXT.value, 1.0))
-    edges += [EdgeRow(experience_id, item, EdgeType.INFORMED_BY.value, 1.0) for item in recalled_ids]
+    edges += [
+        EdgeRow(experience_id, item, EdgeType.INFORMED_BY.value, 1.0) for item in recalled_ids
+    ]
     return edges

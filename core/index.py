@@ -75,7 +75,7 @@ class CandidateIndex:
             raise InvalidArgumentError("dim", "a positive integer", dim)
         self.dim = dim
         self.params = params or IndexParams()
-        self._index: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index: faiss.IndexIDMap2 = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._dead: set[int] = set()
 
     @property
@@ -94,7 +94,9 @@ class CandidateIndex:
         key_array = np.ascontiguousarray(keys, dtype=np.int64)
         matrix = self._check(vectors)
         if len(key_array) != len(matrix):
-            raise InvalidArgumentError("keys", f"{len(matrix)} keys, one per vector", len(keys))
+            raise InvalidArgumentError(
+                "keys", f"{len(matrix)} keys, one per vector", len(key_array)
+            )
         if len(key_array) == 0:
             return
         self._index.add_with_ids(matrix, key_array)
@@ -115,13 +117,14 @@ class CandidateIndex:
             self._rebuild(hnsw=len(self) > self.params.exact_threshold)
 
     def search(self, queries: npt.ArrayLike, k: int) -> tuple[Matrix, Keys]:
-        """Return ``(scores, keys)`` of the ``k`` nearest vectors per query; missing slots are -1."""
+        """The ``k`` nearest ``(scores, keys)`` per query; slots with no vector hold key -1."""
         matrix = self._check(queries)
         n = len(matrix)
         if k <= 0 or self._index.ntotal == 0:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
-        if self.kind == "hnsw":
-            self._inner().hnsw.efSearch = max(self.params.ef_search, k + len(self._dead))
+        inner = self._inner()
+        if isinstance(inner, faiss.IndexHNSW):
+            inner.hnsw.efSearch = max(self.params.ef_search, k + len(self._dead))
         fetch = min(k + len(self._dead), int(self._index.ntotal))
         scores, keys = self._index.search(matrix, fetch)
         if self._dead:
@@ -140,17 +143,21 @@ class CandidateIndex:
         keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
         mask = np.array([int(key) not in self._dead for key in keys], dtype=bool)
         keys = keys[mask]
-        vectors = np.stack([self._index.reconstruct(int(key)) for key in keys]) if len(keys) else (
-            np.zeros((0, self.dim), np.float32)
+        vectors = (
+            np.stack([self._index.reconstruct(int(key)) for key in keys])
+            if len(keys)
+            else (np.zeros((0, self.dim), np.float32))
         )
         return keys, vectors
 
     def _rebuild(self, hnsw: bool) -> None:
         keys, vectors = self._live()
         logger.info("rebuilding %s index over %d vectors", "hnsw" if hnsw else "exact", len(keys))
+        inner: faiss.Index
         if hnsw:
-            inner = faiss.IndexHNSWFlat(self.dim, self.params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efConstruction = self.params.ef_construction
+            graph = faiss.IndexHNSWFlat(self.dim, self.params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = self.params.ef_construction
+            inner = graph
         else:
             inner = faiss.IndexFlatIP(self.dim)
         self._index = faiss.IndexIDMap2(inner)
@@ -205,9 +212,12 @@ class CandidateIndex:
             meta = json.loads(sidecar.read_text())
             if meta["version"] != version or meta["dim"] != dim:
                 raise IndexFileError(f"{path} is stale (version {meta['version']} != {version})")
-            raw = faiss.read_index(str(path))
+            raw = faiss.read_index(str(path))  # already the concrete class; a downcast of the
+            # temporary would leave a wrapper over freed memory
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
             raise IndexFileError(f"{path} is unreadable: {err}") from err
+        if not isinstance(raw, faiss.IndexIDMap2):
+            raise IndexFileError(f"{path} is not an id-mapped index")
         if raw.ntotal != meta["ntotal"] or raw.d != dim:
             raise IndexFileError(f"{path} does not match its sidecar")
         index = cls(dim, params)

@@ -300,7 +300,10 @@ class AbstractionMemory:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -308,7 +311,10 @@ class AbstractionMemory:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
         self._loop.stop()
@@ -347,8 +353,14 @@ def _coerce(position: int, value: object) -> Interaction:
             sorted(unknown),
         )  # fmt: skip
     try:
-        return _interaction(value.get("context"), value.get("response"), value.get("recall_id"),
-                            value.get("user_id"), value.get("session_id"), value.get("metadata"))
+        return _interaction(
+            value.get("context"),
+            value.get("response"),
+            value.get("recall_id"),
+            value.get("user_id"),
+            value.get("session_id"),
+            value.get("metadata"),
+        )
     except InvalidArgumentError as err:
         raise InvalidArgumentError(
             f"interactions[{position}].{err.argument}", err.expected,

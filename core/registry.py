@@ -47,9 +47,7 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError as err:
-            raise InvalidArgumentError(
-                self.kind, f"one of {sorted(self._entries)}", name
-            ) from err
+            raise InvalidArgumentError(self.kind, f"one of {sorted(self._entries)}", name) from err
 
     def names(self) -> list[str]:
         """The registered names, sorted."""

@@ -7,7 +7,7 @@ unrated or mixed, never as advice.
 Example:
     >>> from absmem.render import verdict
     >>> from absmem.types import Outcome
-    >>> verdict(Outcome(alpha=4.0, beta=1.0))
+    >>> verdict(Outcome(alpha=4.0, beta=1.0, n=3.0))
     'worked'
     >>> verdict(Outcome())
     'unrated'

@@ -30,6 +30,12 @@ class HashEmbedder:
         return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
 
 
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    """A 16-dimensional deterministic embedder with no language model."""
+    return HashEmbedder()
+
+
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbedder:
     """The real all-MiniLM-L6-v2 embedder (loaded once per test session)."""

@@ -12,8 +12,8 @@ Example:
     ...         return normalise(np.ones((len(texts), 3), dtype=np.float32))
     >>> isinstance(Ones(), Embedder)
     True
-    >>> Ones().embed(["a"]).round(3).tolist()
-    [[0.577, 0.577, 0.577]]
+    >>> print(Ones().embed(["a"]).round(3))
+    [[0.577 0.577 0.577]]
 """
 
 from __future__ import annotations

@@ -70,8 +70,12 @@ class LlamaIndexEmbedder(_Wrapped):
 
     def __init__(self, embed_model: Any, name: str | None = None, dim: int | None = None) -> None:
         model_name = getattr(embed_model, "model_name", None)
-        super().__init__(embed_model, name or (f"llamaindex:{model_name}" if model_name else None),
-                         dim, "llamaindex")
+        super().__init__(
+            embed_model,
+            name or (f"llamaindex:{model_name}" if model_name else None),
+            dim,
+            "llamaindex",
+        )
 
     def _raw(self, texts: list[str]) -> list[list[float]]:
         return list(self.model.get_text_embedding_batch(texts))

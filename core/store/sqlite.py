@@ -260,9 +260,7 @@ class SQLiteStore:
 
     def vector_version(self, namespace: str) -> int:
         """A counter that changes whenever the namespace's set of vectors changes."""
-        rows = self._read(
-            "SELECT vector_version FROM namespaces WHERE namespace = ?", (namespace,)
-        )
+        rows = self._read("SELECT vector_version FROM namespaces WHERE namespace = ?", (namespace,))
         return int(rows[0][0]) if rows else 0
 
     def iter_vectors(
@@ -448,9 +446,7 @@ def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | Non
         "DELETE FROM edges WHERE src IN (SELECT id FROM gone_items) "
         "OR dst IN (SELECT id FROM gone_items)"
     )
-    n_items = db.execute(
-        "DELETE FROM experiences WHERE id IN (SELECT id FROM gone_items)"
-    ).rowcount
+    n_items = db.execute("DELETE FROM experiences WHERE id IN (SELECT id FROM gone_items)").rowcount
     db.execute(_RECOMPUTE)
     return ForgetResult(experiences=n_items, seqs=seqs, recalls=n_recalls, feedback=n_feedback)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,7 +85,9 @@ def test_repeated_feedback_accumulates(open_memory: Open) -> None:
     assert stored.outcome.alpha == 4.0
 
 
-def test_forget_removes_text_from_recall_and_from_the_file(open_memory: Open, tmp_path: Path) -> None:
+def test_forget_removes_text_from_recall_and_from_the_file(
+    open_memory: Open, tmp_path: Path
+) -> None:
     secret = "my cat Zanzibar-Quintessa has a fever"
     mem = open_memory()
     kept = mem.remember(*BALANCE, user_id="u2")
@@ -184,9 +187,10 @@ def test_remember_many_matches_remember(open_memory: Open) -> None:
     assert len(set(ids)) == 5
     assert mem.count() == 5
     # next edges chain the session across chunks
-    for earlier, later in zip(ids, ids[1:], strict=False):
-        assert ("next", later) in {(e.type, e.dst) for e in mem._engine.store.edges("default",
-                                                                                     earlier)}
+    for earlier, later in itertools.pairwise(ids):
+        assert ("next", later) in {
+            (e.type, e.dst) for e in mem._engine.store.edges("default", earlier)
+        }
 
 
 def test_async_twins_share_the_core(tmp_path: Path, minilm: object) -> None:
@@ -233,3 +237,15 @@ def test_as_prompt_renders_advice_and_avoid(open_memory: Open) -> None:
     prompt = recall.as_prompt()
     assert "(worked" in prompt
     assert "(failed" in prompt
+
+
+def test_a_clean_reopen_loads_the_saved_index(
+    open_memory: Open, caplog: pytest.LogCaptureFixture
+) -> None:
+    mem = open_memory()
+    mem.remember(*PIN)
+    mem.close()
+    caplog.set_level("INFO", logger="absmem.engine")
+    mem = open_memory()
+    assert mem.recall(PIN[0], k=1).items
+    assert not [r for r in caplog.records if "rebuilding the index" in r.getMessage()]

@@ -1,0 +1,97 @@
+"""CandidateIndex: exact and HNSW search, removal, persistence, staleness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from absmem.index import CandidateIndex, IndexFileError, IndexParams
+
+
+def _unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_exact_search_finds_itself_and_removes() -> None:
+    vectors = _unit(50, 8)
+    index = CandidateIndex(8)
+    index.add(np.arange(100, 150), vectors)
+    scores, keys = index.search(vectors[:3], k=1)
+    assert keys[:, 0].tolist() == [100, 101, 102]
+    assert scores[:, 0] == pytest.approx(1.0, abs=1e-5)
+    index.remove([100])
+    assert len(index) == 49
+    _, keys = index.search(vectors[:1], k=1)
+    assert keys[0, 0] != 100
+
+
+def test_switches_to_hnsw_past_the_threshold_and_tombstones() -> None:
+    vectors = _unit(300, 16, seed=1)
+    index = CandidateIndex(16, IndexParams(exact_threshold=100, max_dead_fraction=0.5))
+    index.add(np.arange(300), vectors)
+    assert index.kind == "hnsw"
+    _, keys = index.search(vectors[:5], k=1)
+    assert keys[:, 0].tolist() == [0, 1, 2, 3, 4]
+    index.remove([0, 1])
+    assert len(index) == 298
+    _, keys = index.search(vectors[:2], k=3)
+    assert not {0, 1} & set(keys.ravel().tolist())
+    assert (keys >= 0).all()
+
+
+def test_hnsw_rebuilds_when_tombstones_pile_up() -> None:
+    vectors = _unit(200, 16, seed=2)
+    index = CandidateIndex(16, IndexParams(exact_threshold=50, max_dead_fraction=0.1))
+    index.add(np.arange(200), vectors)
+    index.remove(np.arange(30))
+    assert len(index) == 170
+    assert index._index.ntotal == 170  # rebuilt: tombstones dropped
+    _, keys = index.search(vectors[30:31], k=1)
+    assert keys[0, 0] == 30
+
+
+def test_empty_index_and_k_larger_than_size() -> None:
+    index = CandidateIndex(4)
+    _, keys = index.search(_unit(2, 4), k=5)
+    assert keys.shape == (2, 0)
+    index.add([1], _unit(1, 4))
+    _, keys = index.search(_unit(1, 4), k=5)
+    assert keys.tolist() == [[1]]
+
+
+def test_save_load_and_stale_detection(tmp_path: Path) -> None:
+    vectors = _unit(20, 8)
+    index = CandidateIndex(8)
+    index.add(np.arange(20), vectors)
+    path = tmp_path / "ns.faiss"
+    index.save(path, version=7)
+    loaded = CandidateIndex.load(path, version=7, dim=8)
+    assert len(loaded) == 20
+    with pytest.raises(IndexFileError, match="stale"):
+        CandidateIndex.load(path, version=8, dim=8)
+    path.write_bytes(b"garbage")
+    with pytest.raises(IndexFileError, match="unreadable"):
+        CandidateIndex.load(path, version=7, dim=8)
+    with pytest.raises(IndexFileError, match="missing"):
+        CandidateIndex.load(tmp_path / "other.faiss", version=7, dim=8)
+
+
+def test_build_from_batches_picks_the_kind() -> None:
+    vectors = _unit(120, 8)
+    batches = [(np.arange(0, 60), vectors[:60]), (np.arange(60, 120), vectors[60:])]
+    assert CandidateIndex.build(8, batches, IndexParams(exact_threshold=100)).kind == "hnsw"
+    assert CandidateIndex.build(8, batches).kind == "exact"
+    assert len(CandidateIndex.build(8, [])) == 0
+
+
+def test_bad_shapes_are_refused() -> None:
+    index = CandidateIndex(4)
+    with pytest.raises(ValueError, match="^vectors: expected a 2-D array"):
+        index.add([1], np.ones((1, 5), np.float32))
+    with pytest.raises(ValueError, match="^keys"):
+        index.add([1, 2], np.ones((1, 4), np.float32))
+    with pytest.raises(ValueError, match="^dim"):
+        CandidateIndex(0)
