@@ -35,14 +35,18 @@ CREATE TABLE experiences (
     response TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
-    context_vec BLOB NOT NULL,
-    response_vec BLOB NOT NULL,
     out_alpha REAL NOT NULL DEFAULT 1.0,
     out_beta REAL NOT NULL DEFAULT 1.0,
     out_n REAL NOT NULL DEFAULT 0.0,
     use_alpha REAL NOT NULL DEFAULT 1.0,
     use_beta REAL NOT NULL DEFAULT 1.0,
     use_n REAL NOT NULL DEFAULT 0.0
+);
+-- Vectors live apart from the rows so that reading an experience never walks their pages.
+CREATE TABLE experience_vectors (
+    seq INTEGER PRIMARY KEY,
+    context_vec BLOB NOT NULL,
+    response_vec BLOB NOT NULL
 );
 CREATE INDEX experiences_session ON experiences (namespace, session_id, seq);
 CREATE INDEX experiences_user ON experiences (namespace, user_id);

@@ -89,6 +89,7 @@ class SQLiteStore:
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA temp_store=MEMORY")
+            self._db.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache
             self._migrate()
         except sqlite3.DatabaseError as err:
             raise StoreCorruptError(f"path: expected an absmem SQLite store, {err}") from err
@@ -162,13 +163,17 @@ class SQLiteStore:
             for row in rows:
                 cursor = db.execute(
                     "INSERT INTO experiences (id, namespace, user_id, session_id, recall_id, "
-                    "context, response, metadata, created_at, context_vec, response_vec) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "context, response, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (row.id, row.namespace, row.user_id, row.session_id, row.recall_id,
-                     row.context, row.response, json.dumps(row.metadata), row.created_at,
-                     _blob(row.context_vec), _blob(row.response_vec)),
+                     row.context, row.response, json.dumps(row.metadata), row.created_at),
                 )  # fmt: skip
-                seqs.append(int(cursor.lastrowid or 0))
+                seq = int(cursor.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO experience_vectors (seq, context_vec, response_vec) "
+                    "VALUES (?, ?, ?)",
+                    (seq, _blob(row.context_vec), _blob(row.response_vec)),
+                )
+                seqs.append(seq)
             db.executemany(
                 "INSERT OR REPLACE INTO edges (src, type, dst, namespace, weight, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -270,8 +275,8 @@ class SQLiteStore:
         last = 0
         while True:
             rows = self._read(
-                "SELECT seq, context_vec FROM experiences WHERE namespace = ? AND seq > ? "
-                "ORDER BY seq LIMIT ?",
+                "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
+                "ON v.seq = e.seq WHERE e.namespace = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
                 (namespace, last, batch),
             )
             if not rows:
@@ -445,6 +450,10 @@ def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | Non
     db.execute(
         "DELETE FROM edges WHERE src IN (SELECT id FROM gone_items) "
         "OR dst IN (SELECT id FROM gone_items)"
+    )
+    db.execute(
+        "DELETE FROM experience_vectors WHERE seq IN "
+        "(SELECT seq FROM experiences WHERE id IN (SELECT id FROM gone_items))"
     )
     n_items = db.execute("DELETE FROM experiences WHERE id IN (SELECT id FROM gone_items)").rowcount
     db.execute(_RECOMPUTE)
