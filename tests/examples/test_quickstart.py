@@ -14,7 +14,7 @@ def test_quickstart_runs_and_recalls_after_reopening(tmp_path: Path) -> None:
     folder = tmp_path / "qs"
     done = subprocess.run(
         [sys.executable, str(EXAMPLE), str(folder), "--steps", "120"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        check=False, capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -30,7 +30,7 @@ def test_quickstart_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "precious" / "data.txt").write_text("keep me")
     done = subprocess.run(
         [sys.executable, str(EXAMPLE), str(tmp_path / "precious")],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode != 0
     assert "was not made by this quickstart" in done.stderr
