@@ -214,14 +214,21 @@ class Engine:
     ) -> Recall:  # fmt: skip
         index = self._index(namespace)
         scores, keys = index.search(vectors, max(self.pool, k))
-        similarity = {int(key): float(s) for key, s in zip(keys[0], scores[0], strict=True)
-                      if key >= 0}  # fmt: skip
-        stored = self.store.get_experiences(namespace, list(similarity))
-        by_id = {e.id: e for e in stored}
-        candidates = [Candidate(e.id, similarity[e.seq], e.outcome, e.usage) for e in stored]
-        served = self.ranker.rank(candidates, k)
+        similarity = {
+            int(key): float(score)
+            for key, score in zip(keys[0], scores[0], strict=True)
+            if key >= 0
+        }
+        stats = self.store.candidate_stats(namespace, list(similarity))
+        seq_of = {c.id: c.seq for c in stats}
+        served = self.ranker.rank(
+            [Candidate(c.id, similarity[c.seq], c.outcome, c.usage) for c in stats], k
+        )
+        rows = {
+            e.id: e for e in self.store.get_experiences(namespace, [seq_of[r.key] for r in served])
+        }
         items = [
-            render_item(by_id[r.key], r.score, r.propensity, r.rank, similarity[by_id[r.key].seq])
+            render_item(rows[r.key], r.score, r.propensity, r.rank, similarity[seq_of[r.key]])
             for r in served
         ]
         row = RecallRow(id=new_id("rec"), namespace=namespace, query=query,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..registry import Registry
 from .base import (
+    CandidateStats,
     CreditRow,
     EdgeRow,
     ExperienceRow,
@@ -27,6 +28,7 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "STORES",
+    "CandidateStats",
     "CreditRow",
     "EdgeRow",
     "ExperienceRow",

@@ -26,6 +26,7 @@ import numpy as np
 from ..types import Outcome
 
 __all__ = [
+    "CandidateStats",
     "CreditRow",
     "EdgeRow",
     "ExperienceRow",
@@ -71,6 +72,16 @@ class StoredExperience:
     session_id: str | None
     recall_id: str | None
     metadata: dict[str, Any]
+    outcome: Outcome
+    usage: Outcome
+
+
+@dataclass(frozen=True)
+class CandidateStats:
+    """The light read of an experience that ranking needs: key, id and statistics."""
+
+    seq: int
+    id: str
     outcome: Outcome
     usage: Outcome
 
@@ -161,6 +172,10 @@ class GraphStore(Protocol):
 
     def get_experiences(self, namespace: str, seqs: Sequence[int]) -> list[StoredExperience]:
         """Read experiences by key, in the order given, skipping keys not in ``namespace``."""
+        ...
+
+    def candidate_stats(self, namespace: str, seqs: Sequence[int]) -> list[CandidateStats]:
+        """Id and outcome statistics of experiences by key (the light read ranking needs)."""
         ...
 
     def ids_for(self, namespace: str, seqs: Sequence[int]) -> dict[int, str]:

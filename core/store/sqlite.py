@@ -38,6 +38,7 @@ from ..errors import (
 )
 from ..types import Outcome
 from .base import (
+    CandidateStats,
     CreditRow,
     EdgeRow,
     ExperienceRow,
@@ -59,13 +60,18 @@ _EXPERIENCE_COLUMNS = (
 )
 
 
+def _outcome(alpha: float, beta: float, n: float) -> Outcome:
+    """An ``Outcome`` from its three columns."""
+    return Outcome(alpha=alpha, beta=beta, n=n)
+
+
 def _to_experience(row: sqlite3.Row) -> StoredExperience:
     return StoredExperience(
         seq=row[0], id=row[1], namespace=row[2], context=row[3], response=row[4],
         created_at=row[5], user_id=row[6], session_id=row[7], recall_id=row[8],
         metadata=json.loads(row[9]),
-        outcome=Outcome(alpha=row[10], beta=row[11], n=row[12]),
-        usage=Outcome(alpha=row[13], beta=row[14], n=row[15]),
+        outcome=_outcome(row[10], row[11], row[12]),
+        usage=_outcome(row[13], row[14], row[15]),
     )  # fmt: skip
 
 
@@ -208,6 +214,21 @@ class SQLiteStore:
         )
         by_seq = {row[0]: _to_experience(row) for row in rows}
         return [by_seq[int(s)] for s in seqs if int(s) in by_seq]
+
+    def candidate_stats(self, namespace: str, seqs: Sequence[int]) -> list[CandidateStats]:
+        """Id and outcome statistics of experiences by key (the light read ranking needs)."""
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        rows = self._read(
+            "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n "
+            f"FROM experiences WHERE namespace = ? AND seq IN ({marks})",
+            [namespace, *(int(s) for s in seqs)],
+        )
+        return [
+            CandidateStats(r[0], r[1], _outcome(r[2], r[3], r[4]), _outcome(r[5], r[6], r[7]))
+            for r in rows
+        ]
 
     def ids_for(self, namespace: str, seqs: Sequence[int]) -> dict[int, str]:
         """Map experience keys of ``namespace`` to their ids (keys not held are left out)."""
