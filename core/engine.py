@@ -81,6 +81,7 @@ class Engine:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="absmem-core")
         self._indexes: dict[str, CandidateIndex] = {}
         self._dirty: set[str] = set()
+        self._seen: dict[str, int] = {}
         self.closed = False
         store.check_embedder(embedder.name, embedder.dim)
 
@@ -101,12 +102,20 @@ class Engine:
         return self.index_dir / f"{uuid.uuid5(uuid.NAMESPACE_URL, namespace).hex}.faiss"
 
     def _index(self, namespace: str) -> CandidateIndex:
-        """The namespace's index: cached, else loaded from its file, else rebuilt from the store."""
+        """The namespace's index, in step with the store.
+
+        Cached after first use; else loaded from its file; else rebuilt from the store. When the
+        store's vector version moved without this process (another process wrote to the same
+        file), the cached index catches up with the store's keys before it is used.
+        """
+        version = self.store.vector_version(namespace)
         index = self._indexes.get(namespace)
         if index is not None:
+            if self._seen[namespace] != version:
+                self._catch_up(namespace, index)
+                self._seen[namespace] = version
             return index
         path = self._index_path(namespace)
-        version = self.store.vector_version(namespace)
         try:
             if path is None:
                 raise IndexFileError("no index folder")
@@ -121,13 +130,29 @@ class Engine:
             if path is not None:
                 index.save(path, version)
         self._indexes[namespace] = index
+        self._seen[namespace] = version
         return index
 
+    def _catch_up(self, namespace: str, index: CandidateIndex) -> None:
+        """Add the store's vectors the index lacks and drop the keys the store no longer has."""
+        stored, held = self.store.keys(namespace), index.keys()
+        missing = np.setdiff1d(stored, held, assume_unique=True)
+        extra = np.setdiff1d(held, stored, assume_unique=True)
+        logger.info(
+            "namespace %r changed in another process: adding %d and removing %d vectors",
+            namespace, len(missing), len(extra),
+        )  # fmt: skip
+        index.remove(extra)
+        if len(missing):
+            index.add(missing, self.store.get_vectors(namespace, missing.tolist()))
+        self._dirty.add(namespace)
+
     def _save_indexes(self, namespaces: Sequence[str]) -> None:
+        """Save indexes labelled with the store version they reflect (not the store's current)."""
         for namespace in namespaces:
             path = self._index_path(namespace)
             if path is not None and namespace in self._indexes:
-                self._indexes[namespace].save(path, self.store.vector_version(namespace))
+                self._indexes[namespace].save(path, self._seen[namespace])
             self._dirty.discard(namespace)
 
     # -- remember -----------------------------------------------------------------------------
@@ -175,6 +200,7 @@ class Engine:
             edges += insert_edges(ids[i], neighbours[i], previous, recalled_ids)
         seqs = self.store.add_experiences(rows, edges)
         index.add(np.asarray(seqs, dtype=np.int64), contexts)
+        self._seen[namespace] += 1  # the store's bump for this write
         self._dirty.add(namespace)
         return ids
 
@@ -297,7 +323,9 @@ class Engine:
     def _forget(self, namespace: str, user_id: str | None, session_id: str | None) -> ForgetReport:
         index = self._index(namespace)
         result = self.store.forget(namespace, user_id=user_id, session_id=session_id)
-        index.remove(np.asarray(result.seqs, dtype=np.int64))
+        if result.seqs:
+            index.remove(np.asarray(result.seqs, dtype=np.int64))
+            self._seen[namespace] += 1  # the store's bump for this erasure
         self._save_indexes([namespace])
         return ForgetReport(namespace=namespace, experiences=result.experiences,
                             recalls=result.recalls, feedback=result.feedback)  # fmt: skip

@@ -89,6 +89,13 @@ class CandidateIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal) - len(self._dead)
 
+    def keys(self) -> Keys:
+        """The live keys, ascending."""
+        keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if self._dead:
+            keys = keys[~np.isin(keys, np.fromiter(self._dead, dtype=np.int64))]
+        return np.sort(keys)
+
     def add(self, keys: npt.ArrayLike, vectors: npt.ArrayLike) -> None:
         """Add vectors under ``keys`` (keys must be new)."""
         key_array = np.ascontiguousarray(keys, dtype=np.int64)

@@ -216,6 +216,14 @@ class GraphStore(Protocol):
         """Yield ``(keys, context vectors)`` of every experience in ``namespace``, in batches."""
         ...
 
+    def keys(self, namespace: str) -> np.ndarray:
+        """Keys of every experience in ``namespace``, ascending."""
+        ...
+
+    def get_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
+        """Context vectors of the experiences with these keys, in the order given."""
+        ...
+
     def log_recall(self, recall: RecallRow, items: Sequence[RecallItemRow]) -> None:
         """Append a served recall and its items to the recall log."""
         ...

@@ -307,6 +307,27 @@ class SQLiteStore:
             last = int(keys[-1])
             yield keys, vectors
 
+    def keys(self, namespace: str) -> np.ndarray:
+        """Keys of every experience in ``namespace``, ascending."""
+        rows = self._read(
+            "SELECT seq FROM experiences WHERE namespace = ? ORDER BY seq", (namespace,)
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def get_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
+        """Context vectors of the experiences with these keys, in the order given."""
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(seqs), 500):
+            part = [int(s) for s in seqs[start : start + 500]]
+            marks = ",".join("?" * len(part))
+            rows = self._read(
+                "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
+                f"ON v.seq = e.seq WHERE e.namespace = ? AND e.seq IN ({marks})",
+                [namespace, *part],
+            )
+            found.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in rows)
+        return np.stack([found[int(s)] for s in seqs]) if len(seqs) else np.zeros((0, 0))
+
     # -- recall log and feedback --------------------------------------------------------------
 
     def log_recall(self, recall: RecallRow, items: Sequence[RecallItemRow]) -> None:

@@ -72,3 +72,20 @@ def test_flush_writes_the_index_without_closing(tmp_path: Path, hash_embedder: A
     assert not mem.closed
     mem.close()
     assert mem.closed
+
+
+def test_two_processes_on_one_folder_stay_in_step(tmp_path: Path, hash_embedder: Any) -> None:
+    # Two engines over one file behave like two processes: each sees the other's writes.
+    first = AbstractionMemory.open(tmp_path / "shared", embedder=hash_embedder)
+    second = AbstractionMemory.open(tmp_path / "shared", embedder=hash_embedder)
+    assert second.recall("warm up", k=1).items == []  # second caches its (empty) index now
+    exp = first.remember("written by the first", "ok", user_id="u1")
+    assert [i.id for i in second.recall("written by the first", k=1).items] == [exp]
+    mine = second.remember("written by the second", "ok")
+    first.forget(user_id="u1")
+    assert [i.id for i in second.recall("written by the first", k=5).items] == [mine]
+    first.close()
+    second.close()
+    reopened = AbstractionMemory.open(tmp_path / "shared", embedder=hash_embedder)
+    assert [i.id for i in reopened.recall("written by the second", k=5).items] == [mine]
+    reopened.close()
