@@ -1,0 +1,282 @@
+"""The ``absmem`` command.
+
+``absmem bench ingest`` times remember and recall as the store grows; ``absmem bench index``
+measures the FAISS index's HNSW recall against exact search. Each writes ``<out>/<name>.json``
+and regenerates its table in ``docs/benchmarks.md``. Relative defaults (``results``,
+``docs/benchmarks.md``, ``../shared/data``) are taken from the project root: the nearest folder at
+or above the working directory that holds a ``pyproject.toml`` (else the working directory).
+
+Example:
+    >>> from absmem.cli import build_parser
+    >>> args = build_parser().parse_args(["bench", "ingest", "--quick", "--sizes", "200,400"])
+    >>> args.sizes
+    (200, 400)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import __version__
+from .bench.data import DATA_ENV, BenchDataError, project_root
+from .bench.index import IndexBenchParams, index_markdown, run_index
+from .bench.ingest import IngestParams, ingest_markdown, run_ingest
+from .bench.report import update_section, write_json
+from .embed import EMBEDDERS, Embedder
+from .errors import AbsmemError
+
+__all__ = ["build_parser", "main"]
+
+DESCRIPTION = "absmem: memory for LLM agents. Benchmarks and maintenance commands."
+
+
+def _positive_list(text: str) -> tuple[int, ...]:
+    """``"1000,10000"`` -> ``(1000, 10000)``; every item a positive integer."""
+    try:
+        values = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 1000,10000, got {text!r}"
+        ) from err
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 1000,10000, got {text!r}"
+        )
+    return values
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from err
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _common(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run; writes <out>/{name}-quick.json and leaves the docs "
+        "alone unless --docs is given",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"folder holding clinc150/ (default: ${DATA_ENV}, else <project root>/../shared/data)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder; embeddings are cached in <out>/cache "
+        "(default: <project root>/results)",
+    )
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument(
+        "--docs",
+        type=Path,
+        default=None,
+        help="markdown file whose section is regenerated "
+        "(default: <project root>/docs/benchmarks.md, when it exists)",
+    )
+    docs.add_argument("--no-docs", action="store_true", help="do not touch the docs")
+    parser.add_argument(
+        "--embedder",
+        choices=EMBEDDERS.names(),
+        default="minilm",
+        help="the real embedding model (default: minilm)",
+    )
+    parser.add_argument("--seed", type=_count(0), default=0, help="seed of every random choice")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``absmem`` argument parser."""
+    parser = argparse.ArgumentParser(prog="absmem", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"absmem {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    bench = commands.add_parser("bench", help="run a benchmark")
+    kinds = bench.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+
+    ingest = kinds.add_parser("ingest", help="remember/recall latency at growing store sizes")
+    _common(ingest, "ingest")
+    ingest.add_argument(
+        "--sizes",
+        type=_positive_list,
+        default=None,
+        help="store sizes (default 1000,10000,100000; quick: 1000,5000)",
+    )
+    ingest.add_argument(
+        "--ops",
+        type=_count(1),
+        default=None,
+        help="timed calls per verb and size, precomputed vectors (default 300)",
+    )
+    ingest.add_argument(
+        "--real-ops",
+        type=_count(1),
+        default=None,
+        help="timed calls per verb and size, real embedder (default 50)",
+    )
+    ingest.add_argument(
+        "--chunk",
+        type=_count(1),
+        default=None,
+        help="remember_many chunk used to fill the stores (default 256)",
+    )
+
+    index = kinds.add_parser("index", help="HNSW recall@10 against exact search")
+    _common(index, "index")
+    index.add_argument(
+        "--ef",
+        type=_positive_list,
+        default=None,
+        help="ef_search values to sweep (default 16,32,64,96,128,256)",
+    )
+    index.add_argument(
+        "--big-size",
+        type=_count(0),
+        default=None,
+        help="vectors in the larger jittered index, 0 to skip (default 100000)",
+    )
+    index.add_argument(
+        "--base-limit",
+        type=_count(1),
+        default=None,
+        help="index at most this many utterances (default: all)",
+    )
+    index.add_argument(
+        "--queries",
+        type=_count(1),
+        default=None,
+        help="score at most this many test queries (default: all)",
+    )
+    index.add_argument(
+        "--latency-queries",
+        type=_count(1),
+        default=None,
+        help="queries timed one at a time (default 1000)",
+    )
+    return parser
+
+
+P = TypeVar("P", IngestParams, IndexBenchParams)
+
+
+def _override(params: P, **values: Any) -> P:
+    """``params`` with the options the user gave (``None`` means not given)."""
+    return dataclasses.replace(params, **{k: v for k, v in values.items() if v is not None})
+
+
+def _ingest_params(args: argparse.Namespace) -> IngestParams:
+    base = IngestParams.quick() if args.quick else IngestParams()
+    return _override(
+        base,
+        sizes=args.sizes,
+        ops=args.ops,
+        real_ops=args.real_ops,
+        chunk=args.chunk,
+        seed=args.seed,
+    )
+
+
+def _index_params(args: argparse.Namespace) -> IndexBenchParams:
+    base = IndexBenchParams.quick() if args.quick else IndexBenchParams()
+    return _override(
+        base,
+        ef_values=args.ef,
+        big_size=args.big_size,
+        base_limit=args.base_limit,
+        queries=args.queries,
+        latency_queries=args.latency_queries,
+        seed=args.seed,
+    )
+
+
+def make_embedder(name: str) -> Embedder:
+    """The real embedder named on the command line, from :data:`absmem.embed.EMBEDDERS`."""
+    return EMBEDDERS.get(name)()
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _run_bench(args: argparse.Namespace, command: str) -> int:
+    root = project_root()
+    out = args.out if args.out is not None else root / "results"
+    embedder = make_embedder(args.embedder)
+    name = args.benchmark
+    if name == "ingest":
+        result = run_ingest(
+            args.data,
+            out,
+            _ingest_params(args),
+            embedder=embedder,
+            command=command,
+            progress=_progress,
+        )
+        section = ingest_markdown(result)
+    else:
+        result = run_index(
+            args.data,
+            out,
+            _index_params(args),
+            embedder=embedder,
+            command=command,
+            progress=_progress,
+        )
+        section = index_markdown(result)
+    path = write_json(Path(out) / f"{name}{'-quick' if args.quick else ''}.json", result)
+    print(section)
+    print(f"\nwrote {path}")
+    docs = args.docs
+    if docs is None and not args.quick and not args.no_docs:
+        default = root / "docs" / "benchmarks.md"
+        if default.is_file():
+            docs = default
+        else:
+            print(f"docs not updated: {default} not found (pass --docs PATH)")
+    if docs is not None:
+        update_section(docs, name, section)
+        print(f"updated section {name!r} of {docs}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``absmem`` command; returns the exit status (2 for bad arguments).
+
+    Example:
+        >>> from absmem.cli import main
+        >>> main(["--version"])  # doctest: +SKIP
+        absmem 0.1.0
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    command = shlex.join(["absmem", *arguments])
+    try:
+        return _run_bench(args, command)
+    except BenchDataError as err:
+        print(f"absmem: error: {err}", file=sys.stderr)
+        return 1
+    except AbsmemError as err:
+        print(f"absmem: error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,200 @@
+"""The ``absmem`` command: argument errors, missing data, where results and docs go."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from absmem import cli
+
+from .bench.helpers import TinyEmbedder, real_data_or_skip, write_tiny_data
+
+TINY = ["--sizes", "30,80", "--ops", "4", "--real-ops", "2"]
+
+
+@pytest.fixture
+def tiny_data(tmp_path: Path) -> Path:
+    """A data folder holding a hand-built ``clinc150/``."""
+    return write_tiny_data(tmp_path / "data")
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The real ``../shared/data`` folder; skips the test when CLINC150 is not there."""
+    return real_data_or_skip()
+
+
+@pytest.fixture
+def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command builds a hash embedder instead of loading all-MiniLM-L6-v2."""
+    monkeypatch.setattr(cli, "make_embedder", lambda name: TinyEmbedder())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required"),
+        (["bench"], "required"),
+        (["bench", "nothing"], "invalid choice"),
+        (["bench", "ingest", "--sizes", "0,10"], "positive integers"),
+        (["bench", "ingest", "--sizes", "1k"], "positive integers"),
+        (["bench", "ingest", "--ops", "-3"], ">= 1"),
+        (["bench", "index", "--ef", "x"], "positive integers"),
+        (["bench", "index", "--docs", "a.md", "--no-docs"], "not allowed with"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_data_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tiny_model: None
+) -> None:
+    for name in ("ingest", "index"):
+        status = cli.main(
+            [
+                "bench",
+                name,
+                "--data",
+                str(tmp_path / "none"),
+                "--out",
+                str(tmp_path / "out"),
+                "--no-docs",
+            ]
+        )
+        assert status == 1
+        err = capsys.readouterr().err
+        assert str(tmp_path / "none" / "clinc150" / "data_full.json") in err
+        assert "CLINC150 data not found" in err
+
+
+def test_env_var_names_the_data_folder(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tiny_model: None,
+) -> None:
+    monkeypatch.setenv("ABSMEM_DATA", str(tmp_path / "env-data"))
+    assert cli.main(["bench", "ingest", "--out", str(tmp_path / "out"), "--no-docs"]) == 1
+    assert str(tmp_path / "env-data") in capsys.readouterr().err
+
+
+def test_run_writes_json_and_regenerates_the_docs_section(
+    tiny_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tiny_model: None,
+) -> None:
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    doc = project / "docs" / "benchmarks.md"
+    doc.write_text("# B\n<!-- ingest:begin -->\nold\n<!-- ingest:end -->\nkept\n")
+    monkeypatch.chdir(project)
+    assert cli.main(["bench", "ingest", *TINY, "--data", str(tiny_data)]) == 0
+    result = json.loads((project / "results" / "ingest.json").read_text())
+    assert result["command"] == f"absmem bench ingest {' '.join(TINY)} --data {tiny_data}"
+    assert [row["size"] for row in result["sizes"]] == [30, 80]
+    text = doc.read_text()
+    assert "old" not in text
+    assert "| 80 | 19 | exact |" in text
+    assert text.endswith("<!-- ingest:end -->\nkept\n")
+    assert (project / "results" / "cache").is_dir()
+    out = capsys.readouterr().out
+    assert "| 30 | 0 | exact |" in out
+    assert "updated section 'ingest'" in out
+
+
+def test_quick_run_leaves_the_docs_alone(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_model: None
+) -> None:
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "benchmarks.md"
+    doc.write_text("untouched\n")
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "bench",
+        "index",
+        "--quick",
+        "--data",
+        str(tiny_data),
+        "--out",
+        str(tmp_path / "r"),
+        "--big-size",
+        "200",
+        "--latency-queries",
+        "3",
+    ]
+    assert cli.main(argv) == 0
+    assert doc.read_text() == "untouched\n"
+    result = json.loads((tmp_path / "r" / "index-quick.json").read_text())
+    assert result["params"]["ef_values"] == [32, 96, 256]
+    other = tmp_path / "elsewhere.md"
+    assert cli.main([*argv, "--docs", str(other)]) == 0
+    assert "<!-- index:begin -->" in other.read_text()
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "absmem", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("absmem ")
+
+
+def test_real_tiny_runs(real_data: Path, tmp_path: Path) -> None:
+    """Both benchmarks end to end on real CLINC150 with all-MiniLM-L6-v2, at tiny sizes."""
+    out, doc = tmp_path / "out", tmp_path / "bench.md"
+    common = ["--data", str(real_data), "--out", str(out), "--docs", str(doc)]
+    assert (
+        cli.main(
+            ["bench", "ingest", "--sizes", "200,400", "--ops", "20", "--real-ops", "3", *common]
+        )
+        == 0
+    )
+    assert (
+        cli.main(
+            [
+                "bench",
+                "index",
+                "--base-limit",
+                "400",
+                "--queries",
+                "40",
+                "--big-size",
+                "1000",
+                "--ef",
+                "16,64",
+                "--latency-queries",
+                "10",
+                *common,
+            ]
+        )
+        == 0
+    )
+    ingest = json.loads((out / "ingest.json").read_text())
+    assert ingest["embedder"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    for row in ingest["sizes"]:
+        assert row["recall"]["real_embedder"]["p50_ms"] > row["recall"]["precomputed"]["p50_ms"]
+    index = json.loads((out / "index.json").read_text())
+    for scenario in index["scenarios"]:
+        for row in scenario["sweep"]:
+            assert 0.0 <= row["recall_at_k"] <= 1.0
+    text = doc.read_text()
+    assert "<!-- ingest:begin -->" in text
+    assert "<!-- index:begin -->" in text
+    assert "| 400 | 0 | exact |" in text
