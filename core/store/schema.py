@@ -50,6 +50,7 @@ CREATE TABLE experience_vectors (
 );
 CREATE INDEX experiences_session ON experiences (namespace, session_id, seq);
 CREATE INDEX experiences_user ON experiences (namespace, user_id);
+CREATE INDEX experiences_recall ON experiences (recall_id) WHERE recall_id IS NOT NULL;
 CREATE TABLE edges (
     src TEXT NOT NULL,
     type TEXT NOT NULL,

@@ -54,6 +54,9 @@ __all__ = ["SQLiteStore"]
 
 logger = logging.getLogger(__name__)
 
+# Reads by key write the namespace test as `+namespace = ?`: the unary plus keeps SQLite's
+# planner from choosing a (namespace, ...) index, which scans the whole namespace, over the
+# primary-key lookups of `seq IN (...)` (10x slower recall at 100k experiences, measured).
 _EXPERIENCE_COLUMNS = (
     "seq, id, namespace, context, response, created_at, user_id, session_id, recall_id, "
     "metadata, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n"
@@ -209,7 +212,7 @@ class SQLiteStore:
         marks = ",".join("?" * len(seqs))
         rows = self._read(
             f"SELECT {_EXPERIENCE_COLUMNS} FROM experiences "
-            f"WHERE namespace = ? AND seq IN ({marks})",
+            f"WHERE +namespace = ? AND seq IN ({marks})",
             [namespace, *(int(s) for s in seqs)],
         )
         by_seq = {row[0]: _to_experience(row) for row in rows}
@@ -222,7 +225,7 @@ class SQLiteStore:
         marks = ",".join("?" * len(seqs))
         rows = self._read(
             "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n "
-            f"FROM experiences WHERE namespace = ? AND seq IN ({marks})",
+            f"FROM experiences WHERE +namespace = ? AND seq IN ({marks})",
             [namespace, *(int(s) for s in seqs)],
         )
         return [
@@ -236,7 +239,7 @@ class SQLiteStore:
             return {}
         marks = ",".join("?" * len(seqs))
         rows = self._read(
-            f"SELECT seq, id FROM experiences WHERE namespace = ? AND seq IN ({marks})",
+            f"SELECT seq, id FROM experiences WHERE +namespace = ? AND seq IN ({marks})",
             [namespace, *(int(s) for s in seqs)],
         )
         return {int(row[0]): row[1] for row in rows}
@@ -322,7 +325,7 @@ class SQLiteStore:
             marks = ",".join("?" * len(part))
             rows = self._read(
                 "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
-                f"ON v.seq = e.seq WHERE e.namespace = ? AND e.seq IN ({marks})",
+                f"ON v.seq = e.seq WHERE +e.namespace = ? AND e.seq IN ({marks})",
                 [namespace, *part],
             )
             found.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in rows)

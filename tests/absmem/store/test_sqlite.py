@@ -176,3 +176,18 @@ def test_reopen_keeps_everything(tmp_path: Path) -> None:
     assert db.count("ns") == 1
     db.check_embedder("toy", 4)
     db.close()
+
+
+def test_reads_by_key_use_the_primary_key(store: SQLiteStore) -> None:
+    store.add_experiences([_row(i, user_id="u", session_id="s") for i in range(50)], [])
+    store._db.execute("ANALYZE")
+
+    def plan(sql: str, params: tuple[str, ...]) -> str:
+        return " ".join(row[3] for row in store._read(f"EXPLAIN QUERY PLAN {sql}", params))
+
+    by_key = plan("SELECT seq FROM experiences WHERE +namespace = ? AND seq IN (1, 2)", ("ns",))
+    assert "INTEGER PRIMARY KEY" in by_key
+    by_recall = plan(
+        "SELECT id FROM experiences WHERE namespace = ? AND recall_id = ?", ("ns", "r")
+    )
+    assert "experiences_recall" in by_recall
