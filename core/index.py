@@ -53,6 +53,9 @@ class IndexParams:
         ef_construction: HNSW build-time beam width.
         ef_search: HNSW query-time beam width (recall against exact search rises with it).
         max_dead_fraction: share of tombstones at which the HNSW graph is rebuilt.
+        buffer_size: in HNSW mode, new vectors wait in an exact buffer and are inserted into
+            the graph in batches of this size (an insertion costs about a millisecond per
+            vector at 100k, so single adds stay cheap; a batch runs on all cores).
     """
 
     exact_threshold: int = 20_000
@@ -60,6 +63,7 @@ class IndexParams:
     ef_construction: int = 80
     ef_search: int = 96
     max_dead_fraction: float = 0.1
+    buffer_size: int = 512
 
 
 class CandidateIndex:
@@ -76,6 +80,7 @@ class CandidateIndex:
         self.dim = dim
         self.params = params or IndexParams()
         self._index: faiss.IndexIDMap2 = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._fresh: faiss.IndexIDMap2 = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._dead: set[int] = set()
 
     @property
@@ -87,14 +92,15 @@ class CandidateIndex:
         return faiss.downcast_index(self._index.index)
 
     def __len__(self) -> int:
-        return int(self._index.ntotal) - len(self._dead)
+        return int(self._index.ntotal) - len(self._dead) + int(self._fresh.ntotal)
 
     def keys(self) -> Keys:
         """The live keys, ascending."""
         keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
         if self._dead:
             keys = keys[~np.isin(keys, np.fromiter(self._dead, dtype=np.int64))]
-        return np.sort(keys)
+        fresh = faiss.vector_to_array(self._fresh.id_map).astype(np.int64)
+        return np.sort(np.concatenate([keys, fresh]))
 
     def add(self, keys: npt.ArrayLike, vectors: npt.ArrayLike) -> None:
         """Add vectors under ``keys`` (keys must be new)."""
@@ -106,9 +112,23 @@ class CandidateIndex:
             )
         if len(key_array) == 0:
             return
-        self._index.add_with_ids(matrix, key_array)
-        if self.kind == "exact" and len(self) > self.params.exact_threshold:
-            self._rebuild(hnsw=True)
+        if self.kind == "exact":
+            self._index.add_with_ids(matrix, key_array)
+            if len(self) > self.params.exact_threshold:
+                self._rebuild(hnsw=True)
+            return
+        self._fresh.add_with_ids(matrix, key_array)
+        if self._fresh.ntotal >= self.params.buffer_size:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Insert the buffered vectors into the HNSW graph in one batch."""
+        if self._fresh.ntotal == 0:
+            return
+        keys = faiss.vector_to_array(self._fresh.id_map).astype(np.int64)
+        vectors = faiss.downcast_index(self._fresh.index).reconstruct_n(0, self._fresh.ntotal)
+        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), keys)
+        self._fresh = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
     def remove(self, keys: npt.ArrayLike) -> None:
         """Remove ``keys`` (unknown keys are ignored)."""
@@ -118,6 +138,7 @@ class CandidateIndex:
         if self.kind == "exact":
             self._index.remove_ids(faiss.IDSelectorBatch(key_array))
             return
+        self._fresh.remove_ids(faiss.IDSelectorBatch(key_array))
         live = set(faiss.vector_to_array(self._index.id_map).tolist())
         self._dead.update(int(k) for k in key_array if int(k) in live)
         if len(self._dead) > self.params.max_dead_fraction * self._index.ntotal:
@@ -127,16 +148,20 @@ class CandidateIndex:
         """The ``k`` nearest ``(scores, keys)`` per query; slots with no vector hold key -1."""
         matrix = self._check(queries)
         n = len(matrix)
-        if k <= 0 or self._index.ntotal == 0:
+        if k <= 0 or len(self) == 0:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         inner = self._inner()
         if isinstance(inner, faiss.IndexHNSW):
             inner.hnsw.efSearch = max(self.params.ef_search, k + len(self._dead))
         fetch = min(k + len(self._dead), int(self._index.ntotal))
-        scores, keys = self._index.search(matrix, fetch)
+        scores, keys = self._index.search(matrix, fetch) if fetch else _empty(n)
         if self._dead:
-            return _drop_dead(scores, keys, self._dead, k)
-        return scores[:, :k], keys[:, :k]
+            scores, keys = _drop_dead(scores, keys, self._dead, k)
+        if self._fresh.ntotal:
+            fresh_scores, fresh_keys = self._fresh.search(matrix, min(k, self._fresh.ntotal))
+            scores, keys = _merge_topk(scores, keys, fresh_scores, fresh_keys, k)
+        width = min(k, len(self))
+        return scores[:, :width], keys[:, :width]
 
     def _check(self, vectors: npt.ArrayLike) -> Matrix:
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -147,6 +172,7 @@ class CandidateIndex:
         return matrix
 
     def _live(self) -> tuple[Keys, Matrix]:
+        self._merge()
         keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
         mask = np.array([int(key) not in self._dead for key in keys], dtype=bool)
         keys = keys[mask]
@@ -198,6 +224,7 @@ class CandidateIndex:
 
     def save(self, path: Path, version: int) -> None:
         """Write the index and a sidecar (store version, size, tombstones) atomically."""
+        self._merge()
         path.parent.mkdir(parents=True, exist_ok=True)
         sidecar = path.with_suffix(".json")
         faiss.write_index(self._index, str(path) + ".tmp")
@@ -234,6 +261,21 @@ class CandidateIndex:
 
     def __repr__(self) -> str:
         return f"CandidateIndex(dim={self.dim}, kind={self.kind}, size={len(self)})"
+
+
+def _empty(n: int) -> tuple[Matrix, Keys]:
+    return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
+
+
+def _merge_topk(
+    scores: Matrix, keys: Keys, more_scores: Matrix, more_keys: Keys, k: int
+) -> tuple[Matrix, Keys]:
+    """Merge two per-row result lists into the ``k`` best by score (missing slots: -1)."""
+    all_scores = np.concatenate([scores, more_scores], axis=1)
+    all_keys = np.concatenate([keys, more_keys], axis=1)
+    all_scores = np.where(all_keys < 0, -np.inf, all_scores).astype(np.float32)
+    order = np.argsort(-all_scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(all_scores, order, 1), np.take_along_axis(all_keys, order, 1)
 
 
 def _drop_dead(scores: Matrix, keys: Keys, dead: set[int], k: int) -> tuple[Matrix, Keys]:

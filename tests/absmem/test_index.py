@@ -95,3 +95,27 @@ def test_bad_shapes_are_refused() -> None:
         index.add([1, 2], np.ones((1, 4), np.float32))
     with pytest.raises(ValueError, match="^dim"):
         CandidateIndex(0)
+
+
+def test_hnsw_buffers_new_vectors_and_merges_them_in_batches(tmp_path: Path) -> None:
+    vectors = _unit(260, 16, seed=3)
+    params = IndexParams(exact_threshold=100, buffer_size=50, max_dead_fraction=0.5)
+    index = CandidateIndex.build(16, [(np.arange(200), vectors[:200])], params)
+    assert index.kind == "hnsw"
+    index.add(np.arange(200, 240), vectors[200:240])
+    assert index._fresh.ntotal == 40  # waiting in the exact buffer
+    assert len(index) == 240
+    _, keys = index.search(vectors[[5, 210, 239]], k=1)
+    assert keys[:, 0].tolist() == [5, 210, 239]
+    index.remove([210, 5])
+    _, keys = index.search(vectors[[5, 210]], k=3)
+    assert not {5, 210} & set(keys.ravel().tolist())
+    assert index.keys().tolist() == [k for k in range(240) if k not in (5, 210)]
+    index.add(np.arange(240, 260), vectors[240:260])  # 39 + 20 buffered >= 50: merged
+    assert index._fresh.ntotal == 0
+    assert len(index) == 258
+    index.add([999], vectors[:1] * -1)
+    index.save(tmp_path / "b.faiss", version=1)  # saving merges the buffer
+    loaded = CandidateIndex.load(tmp_path / "b.faiss", version=1, dim=16, params=params)
+    assert len(loaded) == 259
+    assert loaded.search(vectors[:1] * -1, k=1)[1].tolist() == [[999]]
