@@ -58,7 +58,7 @@ class IndexParams:
             vector at 100k, so single adds stay cheap; a batch runs on all cores).
     """
 
-    exact_threshold: int = 20_000
+    exact_threshold: int = 5_000
     hnsw_m: int = 32
     ef_construction: int = 80
     ef_search: int = 96

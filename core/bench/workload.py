@@ -185,6 +185,7 @@ def fill_items(
     rng: np.random.Generator,
     embedder: PrecomputedEmbedder,
 ) -> list[dict[str, Any]]:
+    """The ``size`` interactions that fill a store, their vectors registered in ``embedder``."""
     source, variant, vectors = expand(corpus.pool_vectors, size, rng, params.jitter)
     texts = [variant_text(corpus.pool[s], int(v)) for s, v in zip(source, variant, strict=True)]
     embedder.add(texts, vectors)
