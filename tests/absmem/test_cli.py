@@ -11,21 +11,9 @@ import pytest
 
 from absmem import cli
 
-from .bench.helpers import TinyEmbedder, real_data_or_skip, write_tiny_data
+from .bench.helpers import TinyEmbedder
 
 TINY = ["--sizes", "30,80", "--ops", "4", "--real-ops", "2"]
-
-
-@pytest.fixture
-def tiny_data(tmp_path: Path) -> Path:
-    """A data folder holding a hand-built ``clinc150/``."""
-    return write_tiny_data(tmp_path / "data")
-
-
-@pytest.fixture
-def real_data() -> Path:
-    """The real ``../shared/data`` folder; skips the test when CLINC150 is not there."""
-    return real_data_or_skip()
 
 
 @pytest.fixture
