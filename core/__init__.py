@@ -23,6 +23,7 @@ from .memory import AbstractionMemory
 from .policy import BetaBlendRanker, Ranker
 from .store import GraphStore, SQLiteStore
 from .types import (
+    Assessment,
     EdgeType,
     Experience,
     Feedback,
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AbsmemError",
     "AbstractionMemory",
+    "Assessment",
     "BetaBlendRanker",
     "CandidateIndex",
     "EdgeType",

@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from .assess import Assessor, pooled_outcome
 from .embed.base import Embedder, Vectors
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
@@ -34,8 +35,18 @@ from .store.base import (
     GraphStore,
     RecallItemRow,
     RecallRow,
+    StoredExperience,
 )
-from .types import Experience, Feedback, ForgetReport, Interaction, Recall
+from .types import (
+    Assessment,
+    AssessmentBasis,
+    Experience,
+    Feedback,
+    ForgetReport,
+    Interaction,
+    Outcome,
+    Recall,
+)
 
 __all__ = ["Engine"]
 
@@ -64,6 +75,7 @@ class Engine:
         index_params: FAISS tuning.
         k_similar: ``similar`` edges made per new experience.
         pool: candidates fetched from FAISS per recall, before ranking.
+        assessor: scoring of ``assess``; defaults to :class:`absmem.assess.Assessor`.
     """
 
     def __init__(
@@ -75,6 +87,7 @@ class Engine:
         index_params: IndexParams,
         k_similar: int,
         pool: int,
+        assessor: Assessor | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -83,6 +96,8 @@ class Engine:
         self.index_params = index_params
         self.k_similar = k_similar
         self.pool = pool
+        self.assessor = assessor or Assessor()
+        self._priors: dict[str, tuple[int, Outcome]] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="absmem-core")
         self._indexes: dict[str, CandidateIndex] = {}
         self._dirty: set[str] = set()
@@ -207,6 +222,9 @@ class Engine:
         index.add(np.asarray(seqs, dtype=np.int64), contexts)
         self._seen[namespace] += 1  # the store's bump for this write
         self._dirty.add(namespace)
+        cached = self._priors.get(namespace)
+        if cached is not None and cached[0] == self._seen[namespace] - 1:
+            self._priors[namespace] = (self._seen[namespace], cached[1])  # new rows are unrated
         return ids
 
     def _neighbours(
@@ -272,6 +290,68 @@ class Engine:
         return Recall(id=row.id, query=query, namespace=namespace, items=items, user_id=user_id,
                       session_id=session_id, policy=row.policy)  # fmt: skip
 
+    # -- assess -------------------------------------------------------------------------------
+
+    async def assess(self, namespace: str, context: str, response: str, k: int) -> Assessment:
+        """Expected reward of ``response`` in ``context``, from the ``k`` nearest experiences.
+
+        Read-only: nothing is logged or stored.
+        """
+        vectors = await self._run("assess", self._embed, [context, response])
+        return await self._run("assess", self._assess, namespace, context, response, vectors, k)
+
+    def _assess(
+        self, namespace: str, context: str, response: str, vectors: Vectors, k: int
+    ) -> Assessment:
+        scores, keys = self._index(namespace).search(vectors[:1], k)
+        similarity = {int(key): float(s) for key, s in zip(keys[0], scores[0], strict=True)
+                      if key >= 0}  # fmt: skip
+        rows = self.store.get_experiences(namespace, list(similarity))
+        context_sim = np.array([similarity[row.seq] for row in rows], dtype=np.float64)
+        response_sim = self._response_vectors(namespace, rows) @ vectors[1].astype(np.float64)
+        prior = self._prior(namespace)
+        score = self.assessor.score(context_sim, response_sim, [r.outcome for r in rows], prior)
+        basis = [
+            AssessmentBasis(
+                id=row.id,
+                context_similarity=float(context_sim[i]),
+                response_similarity=float(response_sim[i]),
+                weight=float(score.weights[i]),
+                outcome=row.outcome,
+            )
+            for i, row in enumerate(rows)
+        ]
+        return Assessment(context=context, response=response, namespace=namespace,
+                          expected_reward=score.expected_reward, confidence=score.confidence,
+                          evidence=score.evidence, prior=2.0 * prior.mean - 1.0,
+                          basis=sorted(basis, key=lambda b: -b.weight))  # fmt: skip
+
+    def _response_vectors(self, namespace: str, rows: Sequence[StoredExperience]) -> np.ndarray:
+        """Response vectors of ``rows``: from the store when it serves them, else re-embedded."""
+        if not rows:
+            return np.zeros((0, self.embedder.dim), dtype=np.float64)
+        read = getattr(self.store, "get_response_vectors", None)
+        if read is not None:
+            vectors = np.asarray(read(namespace, [row.seq for row in rows]))
+        else:
+            vectors = self._embed([row.response for row in rows])
+        return vectors.astype(np.float64)
+
+    def _prior(self, namespace: str) -> Outcome:
+        """The namespace's pooled outcome, cached; this engine's feedback updates the cache."""
+        version = self.store.vector_version(namespace)
+        cached = self._priors.get(namespace)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        keys = self.store.keys(namespace).tolist()
+        prior = pooled_outcome(
+            stat.outcome
+            for start in range(0, len(keys), 500)
+            for stat in self.store.candidate_stats(namespace, keys[start : start + 500])
+        )
+        self._priors[namespace] = (version, prior)
+        return prior
+
     # -- feedback -----------------------------------------------------------------------------
 
     async def feedback(self, namespace: str, target: str, reward: float) -> Feedback:
@@ -313,6 +393,11 @@ class Engine:
         self.store.add_feedback(row, [
             CreditRow(item, channel, reward, weight) for (item, channel), weight in credits.items()
         ])  # fmt: skip
+        if namespace in self._priors:
+            version, prior = self._priors[namespace]
+            for (_, channel), weight in credits.items():
+                prior = prior.updated(reward, weight) if channel == "outcome" else prior
+            self._priors[namespace] = (version, prior)
         return Feedback(id=row.id, namespace=namespace, target_id=target, target_kind=kind,
                         reward=reward, created_at=row.created_at, user_id=user_id,
                         session_id=session_id)  # fmt: skip
@@ -328,6 +413,7 @@ class Engine:
     def _forget(self, namespace: str, user_id: str | None, session_id: str | None) -> ForgetReport:
         index = self._index(namespace)
         result = self.store.forget(namespace, user_id=user_id, session_id=session_id)
+        self._priors.pop(namespace, None)
         if result.seqs:
             index.remove(np.asarray(result.seqs, dtype=np.int64))
             self._seen[namespace] += 1  # the store's bump for this erasure

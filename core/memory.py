@@ -24,13 +24,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ._loop import LoopThread
+from .assess import Assessor
 from .embed import Embedder, MiniLMEmbedder
 from .engine import Engine, check_namespace
 from .errors import InvalidArgumentError, MemoryClosedError
 from .index import IndexParams
 from .policy import BetaBlendRanker, Ranker
 from .store import STORES, GraphStore
-from .types import Experience, Feedback, ForgetReport, Interaction, Recall
+from .types import Assessment, Experience, Feedback, ForgetReport, Interaction, Recall
 from .validate import check_id, check_k, check_metadata, check_reward, check_text
 
 __all__ = ["AbstractionMemory"]
@@ -54,6 +55,7 @@ class AbstractionMemory:
         index_params: FAISS tuning (exact/HNSW switch, HNSW beam widths).
         k_similar: ``similar`` edges per new experience.
         pool: FAISS candidates gathered per recall before ranking.
+        assessor: scoring of :meth:`assess`; defaults to :class:`absmem.assess.Assessor`.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class AbstractionMemory:
         index_params: IndexParams | None = None,
         k_similar: int = 5,
         pool: int = 50,
+        assessor: Assessor | None = None,
     ) -> None:
         self.namespace = check_namespace(namespace)
         for name, value in (("k_similar", k_similar), ("pool", pool)):
@@ -75,7 +78,8 @@ class AbstractionMemory:
         self._loop = LoopThread()
         try:
             self._engine = Engine(store, embedder, index_dir, ranker or BetaBlendRanker(),
-                                  index_params or IndexParams(), k_similar, pool)  # fmt: skip
+                                  index_params or IndexParams(), k_similar, pool,
+                                  assessor=assessor)  # fmt: skip
         except BaseException:
             self._loop.stop()
             raise
@@ -202,6 +206,56 @@ class AbstractionMemory:
     def recall(self, query: str, **kwargs: Any) -> Recall:
         """Sync twin of :meth:`arecall`."""
         return self._sync("recall", self.arecall(query, **kwargs))
+
+    # -- assess -------------------------------------------------------------------------------
+
+    async def aassess(
+        self, context: str, response: str, *, k: int = 20, namespace: str | None = None
+    ) -> Assessment:
+        """Expected reward of answering ``context`` with ``response``, from past feedback.
+
+        The ``k`` stored experiences nearest by context are weighed by how close their context
+        and their response are to these; their feedback is pooled into an expected reward in
+        [-1, 1], shrunk toward the namespace's mean reward when the evidence is weak (see
+        :mod:`absmem.assess`). Use it to rank candidate replies before sending one. Read-only:
+        no recall is logged and nothing stored changes.
+
+        Args:
+            context: the situation (the user's request or turn).
+            response: the candidate response.
+            k: stored experiences weighed, 1 to 1000.
+            namespace: tenant; defaults to the memory's.
+
+        Example:
+            >>> import tempfile, zlib, numpy as np
+            >>> from absmem import AbstractionMemory
+            >>> class Words:  # a toy bag-of-words embedder; use MiniLM in practice
+            ...     name, dim = "toy-words", 64
+            ...     def embed(self, texts):
+            ...         out = np.zeros((len(texts), 64), dtype=np.float32)
+            ...         for i, text in enumerate(texts):
+            ...             for word in text.lower().split():
+            ...                 out[i, zlib.crc32(word.encode()) % 64] += 1.0
+            ...         return out / np.linalg.norm(out, axis=1, keepdims=True)
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     with AbstractionMemory.open(folder, embedder=Words()) as mem:
+            ...         good = mem.remember("my card is lost", "I blocked it and sent a new card")
+            ...         bad = mem.remember("my card is lost", "please read the help pages")
+            ...         _ = mem.feedback(good, reward=1.0)
+            ...         _ = mem.feedback(bad, reward=-1.0)
+            ...         a = mem.assess("I lost my card", "I blocked it, a new card is sent")
+            ...         b = mem.assess("I lost my card", "read the help pages")
+            ...         print(a.expected_reward > 0 > b.expected_reward, a.basis[0].id == good)
+            True True
+        """
+        check_text("context", context)
+        check_text("response", response)
+        check_k(k)
+        return await self._engine.assess(self._ns(namespace), context, response, k)
+
+    def assess(self, context: str, response: str, **kwargs: Any) -> Assessment:
+        """Sync twin of :meth:`aassess`."""
+        return self._sync("assess", self.aassess(context, response, **kwargs))
 
     # -- feedback -----------------------------------------------------------------------------
 

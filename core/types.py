@@ -17,6 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Assessment",
+    "AssessmentBasis",
     "EdgeType",
     "Experience",
     "Feedback",
@@ -161,3 +163,42 @@ class ForgetReport(BaseModel):
     experiences: int = Field(ge=0, description="Experiences erased (with their edges and vectors).")
     recalls: int = Field(ge=0, description="Logged recalls (and their queries) erased.")
     feedback: int = Field(ge=0, description="Feedback records erased.")
+
+
+class AssessmentBasis(BaseModel):
+    """One stored experience an assessment rests on, with its kernel weight and its outcome."""
+
+    id: str = Field(description="Id of the stored experience.")
+    context_similarity: float = Field(description="Cosine similarity of its context.")
+    response_similarity: float = Field(description="Cosine similarity of its response.")
+    weight: float = Field(ge=0.0, description="Kernel weight it had in the estimate, in [0, 1].")
+    outcome: Outcome = Field(description="Feedback on its response (the Beta posterior).")
+
+
+class Assessment(BaseModel):
+    """The result of ``assess``: the reward a candidate response can expect, and on what basis.
+
+    Example:
+        >>> from absmem.types import Assessment
+        >>> a = Assessment(context="pin?", response="Cards > Reset PIN", namespace="default",
+        ...                expected_reward=0.4, confidence=0.5, evidence=2.0, prior=0.1)
+        >>> a.expected_reward > a.prior, a.basis
+        (True, [])
+    """
+
+    context: str = Field(description="The situation assessed.")
+    response: str = Field(description="The candidate response assessed.")
+    namespace: str = Field(description="Tenant whose memories were used.")
+    expected_reward: float = Field(
+        ge=-1.0, le=1.0, description="Posterior mean reward in [-1, 1], shrunk toward the prior."
+    )
+    confidence: float = Field(
+        ge=0.0, le=1.0, description="Share of the estimate carried by evidence rather than prior."
+    )
+    evidence: float = Field(ge=0.0, description="Kernel-weighted feedback behind the estimate.")
+    prior: float = Field(
+        ge=-1.0, le=1.0, description="The namespace's mean reward, the estimate with no evidence."
+    )
+    basis: list[AssessmentBasis] = Field(
+        default_factory=list, description="The stored experiences weighed, heaviest first."
+    )
