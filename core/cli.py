@@ -28,6 +28,7 @@ from . import __version__
 from .bench.data import DATA_ENV, BenchDataError, project_root
 from .bench.index import IndexBenchParams, index_markdown, run_index
 from .bench.ingest import IngestParams, ingest_markdown, run_ingest
+from .bench.quality import WORLDS, run_quality
 from .bench.report import update_section, write_json
 from .embed import EMBEDDERS, Embedder
 from .errors import AbsmemError
@@ -50,6 +51,17 @@ def _positive_list(text: str) -> tuple[int, ...]:
             f"expected comma-separated positive integers such as 1000,10000, got {text!r}"
         )
     return values
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """``"strategy,locomo"`` -> a tuple of known quality benchmark names."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in names if name not in WORLDS.names()]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated names among {','.join(WORLDS.names())}, got {text!r}"
+        )
+    return names
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -139,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="remember_many chunk used to fill the stores (default 256)",
     )
 
+    quality = kinds.add_parser(
+        "quality", help="the learning worlds (strategy, satisfaction, locomo) with baselines"
+    )
+    _common(quality, "quality")
+    quality.add_argument(
+        "--only",
+        type=_names,
+        default=None,
+        help="comma-separated subset of strategy,satisfaction,locomo (default: all)",
+    )
+
     index = kinds.add_parser("index", help="HNSW recall@10 against exact search")
     _common(index, "index")
     index.add_argument(
@@ -221,6 +244,8 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
     out = args.out if args.out is not None else root / "results"
     embedder = make_embedder(args.embedder)
     name = args.benchmark
+    if name == "quality":
+        return _run_quality(args, command, root, out, embedder)
     if name == "ingest":
         result = run_ingest(
             args.data,
@@ -244,17 +269,42 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
     path = write_json(Path(out) / f"{name}{'-quick' if args.quick else ''}.json", result)
     print(section)
     print(f"\nwrote {path}")
-    docs = args.docs
-    if docs is None and not args.quick and not args.no_docs:
-        default = root / "docs" / "benchmarks.md"
-        if default.is_file():
-            docs = default
-        else:
-            print(f"docs not updated: {default} not found (pass --docs PATH)")
+    docs = _docs(args, root)
     if docs is not None:
         update_section(docs, name, section)
         print(f"updated section {name!r} of {docs}")
     return 0
+
+
+def _docs(args: argparse.Namespace, root: Path) -> Path | None:
+    """The markdown file to update: ``--docs``, else the project's own unless quick/--no-docs."""
+    if args.docs is not None or args.quick or args.no_docs:
+        return args.docs  # type: ignore[no-any-return]
+    default = root / "docs" / "benchmarks.md"
+    if default.is_file():
+        return default
+    print(f"docs not updated: {default} not found (pass --docs PATH)")
+    return None
+
+
+def _run_quality(
+    args: argparse.Namespace, command: str, root: Path, out: Path, embedder: Embedder
+) -> int:
+    docs = _docs(args, root)
+    outcomes = run_quality(
+        args.only or WORLDS.names(), args.data, Path(out), quick=args.quick, seed=args.seed,
+        embedder=embedder, docs=docs, command=command, progress=_progress,
+    )  # fmt: skip
+    for outcome in outcomes:
+        if outcome.skipped:
+            print(f"{outcome.name}: not run: {outcome.skipped}")
+            continue
+        print(outcome.markdown)
+        print(f"\n{outcome.name}: {outcome.seconds:.0f} s, wrote {outcome.json_path}"
+              f" and {', '.join(outcome.figures) or 'no figure'}")  # fmt: skip
+    if docs is not None:
+        print(f"updated {docs}")
+    return 1 if any(outcome.skipped for outcome in outcomes) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
