@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import logging
 import shlex
 import sys
@@ -121,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="absmem", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"absmem {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="the main job: an agent learns from feedback (about 2 minutes, offline)"
+    )
+    demo.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="new folder for the demo's memory and outputs (default: ./absmem-demo-<time>)",
+    )
+    demo.add_argument(
+        "--interactions", type=_count(10), default=1500, help="requests in the stream"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of the world and the agent")
+    demo.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     bench = commands.add_parser("bench", help="run a benchmark")
     kinds = bench.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
 
@@ -307,6 +322,18 @@ def _run_quality(
     return 1 if any(outcome.skipped for outcome in outcomes) else 0
 
 
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import DemoParams, run_demo
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = args.folder if args.folder is not None else Path(f"absmem-demo-{stamp}")
+    if folder.exists():
+        print(f"absmem: error: --folder: expected a new folder, {folder} exists", file=sys.stderr)
+        return 2
+    run_demo(folder, DemoParams(interactions=args.interactions, seed=args.seed))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``absmem`` command; returns the exit status (2 for bad arguments).
 
@@ -323,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     command = shlex.join(["absmem", *arguments])
     try:
+        if args.command == "demo":
+            return _run_demo(args)
         return _run_bench(args, command)
     except BenchDataError as err:
         print(f"absmem: error: {err}", file=sys.stderr)

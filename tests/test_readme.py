@@ -22,7 +22,7 @@ def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_readme_starts_with_the_two_setup_commands() -> None:
     lines = README.read_text().splitlines()
     commands = lines[lines.index("```bash") + 1 : lines.index("```bash") + 3]
-    assert commands[0].endswith(".venv/bin/python examples/quickstart.py")
+    assert commands[0].endswith(".venv/bin/absmem demo")
     assert commands[1].endswith(".venv/bin/pytest")
     assert all(
         c.startswith("python3 -m venv .venv && .venv/bin/pip install torch==2.13.0")

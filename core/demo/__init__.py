@@ -1,0 +1,13 @@
+"""``absmem demo``: the main job on the embedded default (see :mod:`absmem.demo.run`).
+
+Example:
+    >>> from absmem.demo import DemoParams
+    >>> DemoParams().interactions
+    1500
+"""
+
+from __future__ import annotations
+
+from .run import DemoParams, demo_requests, run_demo
+
+__all__ = ["DemoParams", "demo_requests", "run_demo"]
