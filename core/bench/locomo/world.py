@@ -40,9 +40,9 @@ from ...policy import BetaBlendRanker
 from ...store import SQLiteStore
 from ..bm25 import BM25
 from ..report import machine, now, summarise
-from ..timing import in_thread
+from ..timing import in_thread, load_average
 from ..vectors import PrecomputedEmbedder, VectorCache, _slug
-from .data import CATEGORIES, Conversation, Turn, load_locomo
+from .data import CATEGORIES, Conversation, Locomo, Turn, load_locomo
 from .report import headline, plot_locomo
 
 __all__ = ["RESPONSE", "SYSTEMS", "LocomoParams", "recall_scores", "run_locomo"]
@@ -238,13 +238,14 @@ def run_locomo(
         command: the command line recorded with the result.
     """
     say = progress or (lambda line: None)
+    load_before = load_average()
     locomo = load_locomo(data)
-    path, digest = locomo.path, locomo.sha256
     chosen = locomo.conversations[: params.conversations]
     model = embedder or MiniLMEmbedder()
     start = time.perf_counter()
-    table = _table(chosen, model, _Cache(Path(out) / "cache", model, digest), say)
-    embedding = time.perf_counter() - start
+    table = _table(chosen, model, _Cache(Path(out) / "cache", model, locomo.sha256), say)
+    embedding = {"name": model.name, "texts": len(table),
+                 "seconds": round(time.perf_counter() - start, 2)}  # fmt: skip
     k = max(params.ks)
     say(f"locomo: {len(chosen)} conversations, {sum(len(c.questions) for c in chosen)} questions")
     before = table.misses
@@ -253,6 +254,7 @@ def run_locomo(
         "dense": _run_baseline(chosen, _dense(table, k), k),
         "bm25": _run_baseline(chosen, _bm25(params, k), k),
     }
+    embedding["model_calls_while_ranking"] = table.misses - before
     systems = {
         name: {**_aggregate(chosen, runs[name][0], params.ks), "timing": runs[name][1]}
         for name in SYSTEMS
@@ -260,23 +262,14 @@ def run_locomo(
     for name in SYSTEMS:
         say(f"  {name}: " + headline(systems[name]["overall"]))
     figure = plot_locomo(systems, params.ks, Path(out) / f"locomo{params.tag}.png")
-    fixes: Counter[str] = Counter()
-    for conv in chosen:
-        fixes.update(conv.fixes)
     return {
         "benchmark": "locomo",
         "command": command,
         "date": now(),
         "machine": machine(),
+        "load_average": {"start": load_before, "end": load_average()},
         "params": asdict(params),
-        "data": {
-            "path": str(path),
-            "sha256": digest,
-            "conversations": [c.sample_id for c in chosen],
-            "sessions": sum(len({t.session for t in c.turns}) for c in chosen),
-            "turns": sum(len(c.turns) for c in chosen),
-            "evidence": dict(sorted(fixes.items())),
-        },
+        "data": _describe_data(locomo, chosen),
         "memory": {
             "context": '"<speaker>: <turn text>" (image captions not included)',
             "response": RESPONSE,
@@ -284,12 +277,21 @@ def run_locomo(
             "session_id": "the conversation's session; namespace: the conversation",
             "ranker": repr(BetaBlendRanker(seed=params.seed)),
         },
-        "embedder": {
-            "name": model.name,
-            "texts": len(table),
-            "seconds": round(embedding, 2),
-            "model_calls_while_ranking": table.misses - before,
-        },
+        "embedder": embedding,
         "systems": systems,
         "figures": [figure.name],
+    }
+
+
+def _describe_data(locomo: Locomo, chosen: Sequence[Conversation]) -> dict[str, Any]:
+    fixes: Counter[str] = Counter()
+    for conv in chosen:
+        fixes.update(conv.fixes)
+    return {
+        "path": str(locomo.path),
+        "sha256": locomo.sha256,
+        "conversations": [c.sample_id for c in chosen],
+        "sessions": sum(len({t.session for t in c.turns}) for c in chosen),
+        "turns": sum(len(c.turns) for c in chosen),
+        "evidence": dict(sorted(fixes.items())),
     }
