@@ -86,7 +86,7 @@ class Assessor:
         prior_strength: weight ``s_0``, in ratings, of the namespace's mean outcome.
     """
 
-    def __init__(self, temperature: float = 0.1, prior_strength: float = 2.0) -> None:
+    def __init__(self, temperature: float = 0.3, prior_strength: float = 2.0) -> None:
         for name, value in (("temperature", temperature), ("prior_strength", prior_strength)):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise InvalidArgumentError(name, "a finite number > 0", value)
