@@ -355,8 +355,8 @@ def satisfaction_markdown(result: dict[str, Any]) -> str:
             + (f", {p['dialogues']} dialogues drawn per corpus" if p["dialogues"] else "")
             + f"; assess k={p['k']}, temperature {p['temperature']:g}, prior strength "
             f"{p['prior_strength']:g}; kNN k={p['knn_k']}; embedder {result['embedder']}.",
-        "- assess's k and temperature were chosen on an inner split of the training dialogues "
-        "of a quick run (correlation with the rating), never on held-out turns.",
+            "- assess's k and temperature were chosen on an inner split of the training dialogues "
+            "of a quick run (correlation with the rating), never on held-out turns.",
             f"- Time: embedding {t['embed_s']:.1f} s (cached after the first run), remember_many "
             f"{t['remember_s']:.1f} s, feedback {t['feedback_s']:.1f} s, assess "
             f"{t['assess_ms_per_call']:.2f} ms per call; {t['total_s']:.1f} s in all.",
