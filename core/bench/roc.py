@@ -8,7 +8,7 @@ Example:
     0.75
     >>> auc(np.zeros(4), labels)
     0.5
-    >>> [round(v, 2) for v in roc_curve(scores, labels)[1]]
+    >>> roc_curve(scores, labels)[1].tolist()
     [0.0, 0.5, 0.5, 1.0, 1.0]
 """
 
