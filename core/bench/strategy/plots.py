@@ -66,12 +66,12 @@ def _curves(top: Any, bottom: Any, world: StrategyWorld, traces: dict[str, Trace
         ax.grid(alpha=0.3)
     top.set_ylabel(f"expected reward (rolling {w})")
     top.set_title("Strategy world: learning curves (CLINC150 requests)")
-    top.legend(fontsize=8, loc="lower right")
+    top.legend(fontsize=8, ncol=3, loc="center", bbox_to_anchor=(0.5, 0.72))
     bottom.axhline(0.0, color="black", linewidth=0.6)
     bottom.axhline(1.0, color="black", linewidth=0.6, linestyle="--")
     bottom.set_ylabel("normalised gain (rolling)")
     bottom.set_xlabel("interaction")
-    bottom.legend(fontsize=8, loc="lower right")
+    bottom.legend(fontsize=8, ncol=4, loc="upper left")
 
 
 def _held_out(ax: Any, world: StrategyWorld, checkpoints: Sequence[dict[str, Any]]) -> None:

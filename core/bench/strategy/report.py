@@ -24,6 +24,10 @@ def fmt(value: object, digits: int = 3) -> str:
     return str(value)
 
 
+def _reached(value: int | None) -> str:
+    return "not reached" if value is None else f"{value:,}"
+
+
 def _system_rows(result: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name, s in result["systems"].items():
@@ -37,8 +41,8 @@ def _system_rows(result: dict[str, Any]) -> list[list[str]]:
             fmt(s["normalised_gain_end"]),
             fmt(held[-1] if held else None),
             fmt(s["drifted_domains_vs_oracle_before_drift"]),
-            fmt(s["recovery_interactions"]) if s["recovery_interactions"] is not None
-            else "not reached",
+            _reached(s["recovery_interactions"]),
+            _reached(s["recovery_to_own_level"]),
             fmt(s["nodes_per_interaction"]),
             fmt(s["ms_per_interaction"], 2),
         ])  # fmt: skip
@@ -51,7 +55,8 @@ def strategy_markdown(result: dict[str, Any]) -> str:
     header = [
         "system", "success rate", "expected reward", "normalised gain", "gain before drift",
         "gain at end", "held-out / oracle (end)", "drifted domains / oracle before drift",
-        "interactions to 90% of oracle after drift", "nodes per interaction",
+        "interactions to 90% of oracle after drift",
+        "interactions back to own pre-drift level", "nodes per interaction",
         "ms per interaction",
     ]  # fmt: skip
     names = list(result["systems"])
@@ -75,7 +80,9 @@ def strategy_markdown(result: dict[str, Any]) -> str:
         "probability of each choice); 'before drift' and 'at end' are the last 20% of the stream "
         f"before the drift and of the whole stream. Recovery: interactions after the drift until "
         f"the last {p['recovery_window']} drifted-domain requests reach 90% of the oracle's "
-        "expected reward (the oracle's own figure is the shortest possible).",
+        "expected reward (the oracle's own figure is the shortest possible); 'own pre-drift "
+        "level': until they are back at the system's own ratio to the oracle on those domains "
+        "just before the drift.",
         "",
         "Held-out expected reward relative to the oracle, by interactions seen:",
         "",

@@ -50,44 +50,52 @@ def summarise_run(
     params: StrategyParams,
 ) -> dict[str, Any]:
     """Per-system figures, held-out checkpoints and sampled curves of one run."""
-    n = len(world.requests)
-    drift = world.drift_t
-    none, oracle = traces[NONE].expected, traces[ORACLE].expected
-    mask = np.array([r.domain in world.drifted for r in world.requests], dtype=bool)
-    tail = max(1, n // 5)
-    before = slice(max(0, drift - tail), drift)
-    end = slice(n - tail, n)
     ratios = held_out_ratios(checkpoints)
-    systems = {}
-    for name, trace in traces.items():
-        e = trace.expected
-        systems[name] = {
-            "success_rate": _round(trace.success.mean()),
-            "expected_reward": _round(e.mean()),
-            "normalised_gain": _round(normalised_gain(e, none, oracle)),
-            "normalised_gain_before_drift": _round(
-                normalised_gain(e[before], none[before], oracle[before])
-            ),
-            "normalised_gain_end": _round(normalised_gain(e[end], none[end], oracle[end])),
-            "held_out_vs_oracle": ratios.get(name, []),
-            "drifted_domains_vs_oracle_before_drift": _round(
-                _level(e, oracle, mask, drift, params)
-            ),
-            "recovery_interactions": recovery(
-                e, oracle, mask, start=drift, window=params.recovery_window, level=0.9
-            ),
-            "stored_at_checkpoints": trace.stored,
-            "nodes_per_interaction": _round(trace.stored[-1] / n if trace.stored and n else 0.0),
-            "explored_share": _round(trace.explored.mean()),
-            "ms_per_interaction": _round(1000 * trace.seconds / max(n, 1), 3),
-        }
     return {
-        "systems": systems,
+        "systems": {
+            name: _system(world, traces, name, ratios.get(name, []), params) for name in traces
+        },
         "checkpoints": [
             dict(c, vs_oracle={k: v[i] for k, v in ratios.items()})
             for i, c in enumerate(checkpoints)
         ],
         "curves": _curves(traces, params.window),
+    }
+
+
+def _system(
+    world: StrategyWorld,
+    traces: dict[str, Trace],
+    name: str,
+    held_out: list[float],
+    params: StrategyParams,
+) -> dict[str, Any]:
+    """The figures of one system (gains against the no-memory baseline and the oracle)."""
+    n, drift, trace = len(world.requests), world.drift_t, traces[name]
+    e, none, oracle = trace.expected, traces[NONE].expected, traces[ORACLE].expected
+    mask = np.array([r.domain in world.drifted for r in world.requests], dtype=bool)
+    tail = max(1, n // 5)
+    before, end = slice(max(0, drift - tail), drift), slice(n - tail, n)
+    level = _level(e, oracle, mask, drift, params)
+    window = params.recovery_window
+    own = None if level is None else recovery(e, oracle, mask, start=drift, window=window,
+                                              level=level)  # fmt: skip
+    return {
+        "success_rate": _round(trace.success.mean()),
+        "expected_reward": _round(e.mean()),
+        "normalised_gain": _round(normalised_gain(e, none, oracle)),
+        "normalised_gain_before_drift": _round(
+            normalised_gain(e[before], none[before], oracle[before])
+        ),
+        "normalised_gain_end": _round(normalised_gain(e[end], none[end], oracle[end])),
+        "held_out_vs_oracle": held_out,
+        "drifted_domains_vs_oracle_before_drift": _round(level),
+        "recovery_interactions": recovery(e, oracle, mask, start=drift, window=window, level=0.9),
+        "recovery_to_own_level": own,
+        "stored_at_checkpoints": trace.stored,
+        "nodes_per_interaction": _round(trace.stored[-1] / n if trace.stored and n else 0.0),
+        "explored_share": _round(trace.explored.mean()),
+        "ms_per_interaction": _round(1000 * trace.seconds / max(n, 1), 3),
     }
 
 

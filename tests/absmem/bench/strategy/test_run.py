@@ -63,6 +63,7 @@ def test_result_structure(result: dict[str, Any], out_dir: Path) -> None:
     absmem, oracle = result["systems"]["absmem"], result["systems"]["oracle"]
     assert absmem["nodes_per_interaction"] == 1.0
     assert absmem["stored_at_checkpoints"] == [0, 20, 40]
+    assert "recovery_to_own_level" in absmem
     assert oracle["normalised_gain"] == 1.0
     assert oracle["held_out_vs_oracle"] == [1.0] * 3
     assert result["systems"]["no memory"]["normalised_gain"] == 0.0
@@ -89,6 +90,7 @@ def test_markdown(result: dict[str, Any]) -> None:
         assert f"| {name} |" in text
     assert "![strategy: strategy-curves-test.png](../results/strategy-curves-test.png)" in text
     assert "Consolidation: not available" in text
+    assert "interactions back to own pre-drift level" in text
 
 
 def test_missing_data_names_the_path(tmp_path: Path) -> None:
