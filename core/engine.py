@@ -327,15 +327,11 @@ class Engine:
                           basis=sorted(basis, key=lambda b: -b.weight))  # fmt: skip
 
     def _response_vectors(self, namespace: str, rows: Sequence[StoredExperience]) -> np.ndarray:
-        """Response vectors of ``rows``: from the store when it serves them, else re-embedded."""
+        """Response vectors of ``rows``, as stored at ``remember``."""
         if not rows:
             return np.zeros((0, self.embedder.dim), dtype=np.float64)
-        read = getattr(self.store, "get_response_vectors", None)
-        if read is not None:
-            vectors = np.asarray(read(namespace, [row.seq for row in rows]))
-        else:
-            vectors = self._embed([row.response for row in rows])
-        return vectors.astype(np.float64)
+        vectors = self.store.get_response_vectors(namespace, [row.seq for row in rows])
+        return np.asarray(vectors, dtype=np.float64)
 
     def _prior(self, namespace: str) -> Outcome:
         """The namespace's pooled outcome, cached; this engine's feedback updates the cache."""

@@ -224,6 +224,10 @@ class GraphStore(Protocol):
         """Context vectors of the experiences with these keys, in the order given."""
         ...
 
+    def get_response_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
+        """Response vectors of the experiences with these keys, in the order given."""
+        ...
+
     def log_recall(self, recall: RecallRow, items: Sequence[RecallItemRow]) -> None:
         """Append a served recall and its items to the recall log."""
         ...

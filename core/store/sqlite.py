@@ -319,12 +319,19 @@ class SQLiteStore:
 
     def get_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
         """Context vectors of the experiences with these keys, in the order given."""
+        return self._vectors(namespace, seqs, "context_vec")
+
+    def get_response_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
+        """Response vectors of the experiences with these keys, in the order given."""
+        return self._vectors(namespace, seqs, "response_vec")
+
+    def _vectors(self, namespace: str, seqs: Sequence[int], column: str) -> np.ndarray:
         found: dict[int, np.ndarray] = {}
         for start in range(0, len(seqs), 500):
             part = [int(s) for s in seqs[start : start + 500]]
             marks = ",".join("?" * len(part))
             rows = self._read(
-                "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
+                f"SELECT v.seq, v.{column} FROM experiences e JOIN experience_vectors v "
                 f"ON v.seq = e.seq WHERE +e.namespace = ? AND e.seq IN ({marks})",
                 [namespace, *part],
             )

@@ -191,3 +191,11 @@ def test_reads_by_key_use_the_primary_key(store: SQLiteStore) -> None:
         "SELECT id FROM experiences WHERE namespace = ? AND recall_id = ?", ("ns", "r")
     )
     assert "experiences_recall" in by_recall
+
+
+def test_vectors_by_key_in_the_order_given(store: SQLiteStore) -> None:
+    seqs = store.add_experiences([_row(1), _row(2)], [])
+    contexts = store.get_vectors("ns", list(reversed(seqs)))
+    responses = store.get_response_vectors("ns", seqs)
+    assert contexts.tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
+    assert responses.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
