@@ -63,3 +63,25 @@ def test_runs_writes_json_and_docs_and_skips_missing_data(tmp_path: Path) -> Non
 
 def test_the_three_worlds_are_registered() -> None:
     assert WORLDS.names() == ["locomo", "satisfaction", "strategy"]
+
+
+def test_quick_quality_run_on_the_real_data_produces_every_figure(
+    tmp_path: Path, real_data: Path, minilm: Any
+) -> None:
+    # The smoke test of the harness that CI runs: every world ran and wrote its JSON and
+    # figures. The figures' values are the benchmark's business, not this test's.
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("".join(f"<!-- {n}:begin -->\n<!-- {n}:end -->\n" for n in WORLDS.names()))
+    outcomes = run_quality(WORLDS.names(), real_data, tmp_path, quick=True, embedder=minilm,
+                           docs=docs)  # fmt: skip
+    assert [o.name for o in outcomes] == WORLDS.names()
+    for outcome in outcomes:
+        assert outcome.skipped is None, outcome.skipped
+        assert outcome.json_path is not None
+        assert outcome.json_path.exists()
+        assert outcome.figures, outcome.name
+        for figure in outcome.figures:
+            assert (tmp_path / figure).read_bytes().startswith(b"\x89PNG"), figure
+        assert outcome.markdown.strip()
+    text = docs.read_text()
+    assert all(f"<!-- {n}:begin -->\n<!-- {n}:end -->" not in text for n in WORLDS.names())
