@@ -4,7 +4,7 @@ Example:
     >>> import numpy as np
     >>> from absmem.demo.report import sparkline
     >>> sparkline(np.array([0.0, 0.5, 1.0]))
-    '▁▄█'
+    '▁▅█'
 """
 
 from __future__ import annotations
