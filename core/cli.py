@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="new folder for the demo's memory and outputs (default: ./absmem-demo-<time>)",
     )
     demo.add_argument(
-        "--interactions", type=_count(10), default=1500, help="requests in the stream"
+        "--interactions", type=_count(10), default=10000, help="requests in the stream"
     )
     demo.add_argument("--seed", type=int, default=0, help="seed of the world and the agent")
     demo.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")

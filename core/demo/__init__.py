@@ -3,7 +3,7 @@
 Example:
     >>> from absmem.demo import DemoParams
     >>> DemoParams().interactions
-    1500
+    10000
 """
 
 from __future__ import annotations

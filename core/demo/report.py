@@ -78,7 +78,8 @@ def lessons(
     These are read from recall (experiences with their feedback); learned abstractions
     ("lessons" proper) arrive with the abstraction layer.
     """
-    found, seen = [], set()
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for request in held_out:
         if request.domain in seen:
             continue
@@ -86,6 +87,7 @@ def lessons(
         items = memory.recall(request.text, k=5).items
         advised = next((item for item in items if item.advice), None)
         if advised is None or advised.advice is None:
+            found.append({"domain": request.domain, "request": request.text, "advice": None})
             continue
         approach = decoder.decode(advised.advice)
         found.append({
