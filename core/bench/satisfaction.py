@@ -144,7 +144,7 @@ def run_satisfaction(
     texts = list(
         dict.fromkeys(t for turn in split.train + split.test for t in (turn.context, turn.response))
     )
-    cache = VectorCache(Path(out) / "cache", model, uss.sha256)
+    cache = VectorCache(Path(out) / "cache", model, uss.sha256, prefix="uss")
     clock = time.perf_counter()
     vectors = in_thread(cache.vectors, texts, say)
     timings = {"embed_s": time.perf_counter() - clock}

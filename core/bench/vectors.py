@@ -104,7 +104,7 @@ def _slug(text: str) -> str:
 
 
 class VectorCache:
-    """Vectors of texts, embedded once and kept in ``<folder>/<source>-<model>.npz``.
+    """Vectors of texts, embedded once and kept in ``<folder>/<prefix>-<source>-<model>.npz``.
 
     The file name carries the first 16 hex digits of ``source_digest`` (the sha256 of the data
     file) and the model's name, so a changed data file or another model never reads stale
@@ -116,6 +116,7 @@ class VectorCache:
         embedder: the model; only its texts' vectors are ever stored under its name.
         source_digest: hex digest of the data the texts come from.
         batch: texts per ``embed`` call when filling the cache.
+        prefix: the data set's name, first in the file name.
 
     Example:
         >>> import tempfile, numpy as np
@@ -131,12 +132,17 @@ class VectorCache:
     """
 
     def __init__(
-        self, folder: str | Path, embedder: Embedder, source_digest: str, batch: int = 512
+        self,
+        folder: str | Path,
+        embedder: Embedder,
+        source_digest: str,
+        batch: int = 512,
+        prefix: str = "clinc150",
     ) -> None:
         self.folder = Path(folder)
         self.embedder = embedder
         self.batch = batch
-        self.path = self.folder / f"clinc150-{source_digest[:16]}-{_slug(embedder.name)}.npz"
+        self.path = self.folder / f"{prefix}-{source_digest[:16]}-{_slug(embedder.name)}.npz"
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((0, embedder.dim), dtype=np.float32)
         self._load()

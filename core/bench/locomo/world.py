@@ -41,7 +41,7 @@ from ...store import SQLiteStore
 from ..bm25 import BM25
 from ..report import machine, now, summarise
 from ..timing import in_thread, load_average
-from ..vectors import PrecomputedEmbedder, VectorCache, _slug
+from ..vectors import PrecomputedEmbedder, VectorCache
 from .data import CATEGORIES, Conversation, Locomo, Turn, load_locomo
 from .report import headline, plot_locomo
 
@@ -98,17 +98,6 @@ def recall_scores(
         hit = {turn.split(":")[0] for turn in ranked[:k]}
         out[f"session_recall@{k}"] = len(sessions & hit) / len(sessions)
     return out
-
-
-class _Cache(VectorCache):
-    """:class:`VectorCache` under a ``locomo-`` file name (the base names files after CLINC150)."""
-
-    def __init__(self, folder: Path, embedder: Embedder, digest: str) -> None:
-        super().__init__(folder, embedder, digest)
-        self.path = self.folder / f"locomo-{digest[:16]}-{_slug(embedder.name)}.npz"
-        self._rows = {}
-        self._matrix = np.zeros((0, embedder.dim), dtype=np.float32)
-        self._load()
 
 
 def _table(
@@ -243,7 +232,9 @@ def run_locomo(
     chosen = locomo.conversations[: params.conversations]
     model = embedder or MiniLMEmbedder()
     start = time.perf_counter()
-    table = _table(chosen, model, _Cache(Path(out) / "cache", model, locomo.sha256), say)
+    table = _table(
+        chosen, model, VectorCache(Path(out) / "cache", model, locomo.sha256, prefix="locomo"), say
+    )
     embedding = {"name": model.name, "texts": len(table),
                  "seconds": round(time.perf_counter() - start, 2)}  # fmt: skip
     k = max(params.ks)

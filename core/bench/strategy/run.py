@@ -86,7 +86,7 @@ def _responses(
     ]
     wordings = json.dumps([[a.name, list(a.templates)] for a in world.approaches])
     digest = hashlib.sha256((clinc.sha256 + wordings).encode()).hexdigest()
-    cache = VectorCache(out / "cache", model, digest)
+    cache = VectorCache(out / "cache", model, digest, prefix="strategy-responses")
     return topics, texts, in_thread(cache.vectors, texts, say)
 
 
