@@ -39,7 +39,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +47,7 @@ import numpy as np
 from .errors import InvalidArgumentError
 from .types import Outcome
 
-__all__ = ["Assessor", "Score", "pooled_outcome"]
+__all__ = ["Assessor", "Score"]
 
 
 @dataclass(frozen=True)
@@ -58,24 +58,6 @@ class Score:
     confidence: float
     evidence: float
     weights: np.ndarray
-
-
-def pooled_outcome(outcomes: Iterable[Outcome]) -> Outcome:
-    """The Beta posterior pooling every feedback of ``outcomes`` (prior Beta(1, 1)).
-
-    Example:
-        >>> from absmem.assess import pooled_outcome
-        >>> from absmem.types import Outcome
-        >>> pooled = pooled_outcome([Outcome().updated(1.0), Outcome().updated(0.0)])
-        >>> (pooled.alpha, pooled.beta, pooled.n)
-        (2.5, 1.5, 2.0)
-    """
-    alpha = beta = n = 0.0
-    for outcome in outcomes:
-        alpha += outcome.alpha - 1.0
-        beta += outcome.beta - 1.0
-        n += outcome.n
-    return Outcome(alpha=1.0 + max(alpha, 0.0), beta=1.0 + max(beta, 0.0), n=n)
 
 
 class Assessor:

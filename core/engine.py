@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from .assess import Assessor, pooled_outcome
+from .assess import Assessor
 from .embed.base import Embedder, Vectors
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
@@ -340,7 +340,7 @@ class Engine:
         if cached is not None and cached[0] == version:
             return cached[1]
         keys = self.store.keys(namespace).tolist()
-        prior = pooled_outcome(
+        prior = Outcome.pool(
             stat.outcome
             for start in range(0, len(keys), 500)
             for stat in self.store.candidate_stats(namespace, keys[start : start + 500])

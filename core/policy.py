@@ -102,9 +102,7 @@ class BetaBlendRanker:
 
     def score(self, candidate: Candidate) -> float:
         """The blended score of one candidate."""
-        alpha = candidate.outcome.alpha + candidate.usage.alpha - 1.0
-        beta = candidate.outcome.beta + candidate.usage.beta - 1.0
-        mean = alpha / (alpha + beta)
+        mean = Outcome.pool([candidate.outcome, candidate.usage]).mean
         return candidate.similarity + self.outcome_weight * (mean - 0.5)
 
     def rank(self, candidates: Sequence[Candidate], k: int) -> list[Ranked]:

@@ -29,15 +29,6 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 3] + "..."
 
 
-def pooled(experience: StoredExperience) -> Outcome:
-    """The experience's own outcome and its usage credit, pooled into one posterior."""
-    return Outcome(
-        alpha=experience.outcome.alpha + experience.usage.alpha - 1.0,
-        beta=experience.outcome.beta + experience.usage.beta - 1.0,
-        n=experience.outcome.n + experience.usage.n,
-    )
-
-
 def verdict(outcome: Outcome, margin: float = 0.1) -> str:
     """``"worked"``, ``"failed"``, ``"mixed"`` or ``"unrated"`` from a posterior."""
     if outcome.n == 0:
@@ -53,7 +44,7 @@ def render_item(
     experience: StoredExperience, score: float, propensity: float, rank: int, similarity: float
 ) -> MemoryItem:
     """One served experience as a :class:`MemoryItem`."""
-    outcome = pooled(experience)
+    outcome = Outcome.pool([experience.outcome, experience.usage])
     label = verdict(outcome)
     text = (
         f'When asked "{_clip(experience.context)}", the response was '

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Literal
 
@@ -63,6 +64,22 @@ class Outcome(BaseModel):
     def mean(self) -> float:
         """Posterior mean chance of a good outcome, in (0, 1)."""
         return self.alpha / (self.alpha + self.beta)
+
+    @classmethod
+    def pool(cls, outcomes: Iterable[Outcome]) -> Outcome:
+        """One posterior holding every feedback of ``outcomes`` (their shared prior counted once).
+
+        Example:
+            >>> pooled = Outcome.pool([Outcome().updated(1.0), Outcome().updated(0.0)])
+            >>> (pooled.alpha, pooled.beta, pooled.n)
+            (2.5, 1.5, 2.0)
+        """
+        alpha = beta = n = 0.0
+        for outcome in outcomes:
+            alpha += outcome.alpha - 1.0
+            beta += outcome.beta - 1.0
+            n += outcome.n
+        return cls(alpha=1.0 + max(alpha, 0.0), beta=1.0 + max(beta, 0.0), n=n)
 
     def updated(self, reward: float, weight: float = 1.0) -> Outcome:
         """Return the posterior after one reward in [-1, 1] with the given credit weight."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from absmem import AbstractionMemory, Assessment, InvalidArgumentError, MemoryClosedError
-from absmem.assess import Assessor, pooled_outcome
+from absmem.assess import Assessor
 from absmem.types import Outcome
 
 Open = Callable[..., AbstractionMemory]
@@ -119,9 +119,7 @@ def test_prior_follows_feedback_and_matches_a_fresh_open(
     with AbstractionMemory.open(folder, embedder=hash_embedder) as mem:
         fresh = mem.assess("x", "y").prior
     assert cached == pytest.approx(fresh)
-    assert fresh == pytest.approx(
-        2 * pooled_outcome([Outcome().updated(1.0).updated(0.5)]).mean - 1
-    )
+    assert fresh == pytest.approx(2 * Outcome.pool([Outcome().updated(1.0).updated(0.5)]).mean - 1)
 
 
 def test_async_twin_and_determinism(mem: AbstractionMemory) -> None:
