@@ -32,7 +32,14 @@ from .index import IndexParams
 from .policy import BetaBlendRanker, Ranker
 from .store import STORES, GraphStore
 from .types import Assessment, Experience, Feedback, ForgetReport, Interaction, Recall
-from .validate import check_id, check_k, check_metadata, check_reward, check_text
+from .validate import (
+    check_id,
+    check_int,
+    check_k,
+    check_metadata,
+    check_reward,
+    check_text,
+)
 
 __all__ = ["AbstractionMemory"]
 
@@ -73,8 +80,7 @@ class AbstractionMemory:
     ) -> None:
         self.namespace = check_namespace(namespace)
         for name, value in (("k_similar", k_similar), ("pool", pool)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidArgumentError(name, "a non-negative integer", value)
+            check_int(name, value, "a non-negative integer", 0)
         self._loop = LoopThread()
         try:
             self._engine = Engine(store, embedder, index_dir, ranker or BetaBlendRanker(),
@@ -167,8 +173,7 @@ class AbstractionMemory:
         Every interaction is validated before anything is written. Returns their ids, in order.
         """
         items = [_coerce(i, value) for i, value in enumerate(interactions)]
-        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-            raise InvalidArgumentError("chunk", "a positive integer", chunk)
+        check_int("chunk", chunk, "a positive integer", 1)
         return await self._engine.remember(self._ns(namespace), items, chunk=chunk)
 
     def remember_many(

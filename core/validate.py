@@ -20,7 +20,7 @@ from typing import Any
 from .embed.base import check_text
 from .errors import InvalidArgumentError
 
-__all__ = ["check_id", "check_k", "check_metadata", "check_reward", "check_text"]
+__all__ = ["check_id", "check_int", "check_k", "check_metadata", "check_reward", "check_text"]
 
 
 def check_reward(reward: object) -> float:
@@ -43,11 +43,23 @@ def check_id(argument: str, value: object, required: bool = False) -> str | None
     return value
 
 
+def check_int(
+    argument: str, value: object, expected: str, low: int, high: int | None = None
+) -> int:
+    """An integer (not a bool) in [``low``, ``high``]; the error says ``expected``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        raise InvalidArgumentError(argument, expected, value)
+    return value
+
+
 def check_k(k: object, maximum: int = 1000) -> int:
     """An integer number of items in [1, ``maximum``]."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= maximum:
-        raise InvalidArgumentError("k", f"an integer in [1, {maximum}]", k)
-    return k
+    return check_int("k", k, f"an integer in [1, {maximum}]", 1, maximum)
 
 
 def check_metadata(metadata: object) -> dict[str, Any]:

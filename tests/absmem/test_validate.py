@@ -33,3 +33,12 @@ def test_check_k_and_metadata() -> None:
     assert check_metadata({"a": [1, "b"]}) == {"a": [1, "b"]}
     with pytest.raises(InvalidArgumentError, match="^metadata"):
         check_metadata({1: "int key"})
+
+
+def test_check_int() -> None:
+    from absmem.validate import check_int
+
+    assert check_int("chunk", 3, "a positive integer", 1) == 3
+    for bad in (0, True, 2.0, "3"):
+        with pytest.raises(InvalidArgumentError, match="^chunk: expected a positive integer"):
+            check_int("chunk", bad, "a positive integer", 1)
