@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+from .abstraction import AbstractionConfig
+from .consolidate import ConsolidateConfig
 from .embed import Embedder, LangChainEmbedder, LlamaIndexEmbedder, MiniLMEmbedder
 from .errors import (
     AbsmemError,
@@ -18,12 +20,16 @@ from .errors import (
     StoreCorruptError,
     UnknownTargetError,
 )
+from .forgetting import ForgettingConfig
+from .gnn import GNNConfig
 from .index import CandidateIndex, IndexParams
+from .lessons import LessonWriter, LLMLessonWriter, TemplateLessonWriter
 from .memory import AbstractionMemory
 from .policy import BetaBlendRanker, Ranker
 from .store import GraphStore, SQLiteStore
 from .types import (
     Assessment,
+    ConsolidationReport,
     EdgeType,
     Experience,
     Feedback,
@@ -38,21 +44,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsmemError",
+    "AbstractionConfig",
     "AbstractionMemory",
     "Assessment",
     "BetaBlendRanker",
     "CandidateIndex",
+    "ConsolidateConfig",
+    "ConsolidationReport",
     "EdgeType",
     "Embedder",
     "EmbedderMismatchError",
     "Experience",
     "Feedback",
     "ForgetReport",
+    "ForgettingConfig",
+    "GNNConfig",
     "GraphStore",
     "IndexParams",
     "Interaction",
     "InvalidArgumentError",
+    "LLMLessonWriter",
     "LangChainEmbedder",
+    "LessonWriter",
     "LlamaIndexEmbedder",
     "MemoryClosedError",
     "MemoryItem",
@@ -63,6 +76,7 @@ __all__ = [
     "SQLiteStore",
     "SchemaVersionError",
     "StoreCorruptError",
+    "TemplateLessonWriter",
     "UnknownTargetError",
     "__version__",
 ]

@@ -11,28 +11,39 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from .abstraction import Advice
 from .assess import Assessor
+from .consolidate import ConsolidateConfig, Plan, plan
 from .embed.base import Embedder, Vectors
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
+from .forgetting import retired
+from .gnn import ExperienceGNN, save_model
 from .graph import insert_edges
+from .ids import new_id
 from .index import CandidateIndex, IndexFileError, IndexParams
+from .lesson_state import APPROACHES_BLOB, EMBEDDINGS_BLOB, GNN_BLOB, LessonState, pack_arrays
+from .lessons import LessonWriter, TemplateLessonWriter
 from .policy import Candidate, Ranker, position_weight
 from .render import render_item
 from .store.base import (
+    AbstractionRow,
+    CandidateStats,
     CreditRow,
     ExperienceRow,
     FeedbackRow,
+    GraphSnapshot,
     GraphStore,
+    MembershipRow,
     RecallItemRow,
     RecallRow,
     StoredExperience,
@@ -40,6 +51,7 @@ from .store.base import (
 from .types import (
     Assessment,
     AssessmentBasis,
+    ConsolidationReport,
     Experience,
     Feedback,
     ForgetReport,
@@ -55,15 +67,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def new_id(prefix: str) -> str:
-    """A fresh id such as ``exp_187a...``: time-ordered (nanoseconds) then 64 random bits.
-
-    Time order keeps inserts at the right edge of the store's id index, so their cost does not
-    grow with random page reads as the store grows.
-    """
-    return f"{prefix}_{time.time_ns():016x}{secrets.token_hex(8)}"
-
-
 class Engine:
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
@@ -76,6 +79,11 @@ class Engine:
         k_similar: ``similar`` edges made per new experience.
         pool: candidates fetched from FAISS per recall, before ranking.
         assessor: scoring of ``assess``; defaults to :class:`absmem.assess.Assessor`.
+        consolidation: what ``consolidate`` does (GNN, abstractions, forgetting).
+        writer: writes lessons at consolidation; defaults to the template writer (no LLM).
+        lesson_pool: specific lessons gathered per recall (their broader lessons come too).
+        led_to_window: seconds within which a session's next turn counts as the reply its
+            previous response provoked (a ``led_to`` edge).
     """
 
     def __init__(
@@ -88,6 +96,10 @@ class Engine:
         k_similar: int,
         pool: int,
         assessor: Assessor | None = None,
+        consolidation: ConsolidateConfig | None = None,
+        writer: LessonWriter | None = None,
+        lesson_pool: int = 3,
+        led_to_window: float = 3600.0,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -97,6 +109,12 @@ class Engine:
         self.k_similar = k_similar
         self.pool = pool
         self.assessor = assessor or Assessor()
+        self.consolidation = consolidation or ConsolidateConfig()
+        self.writer = writer or TemplateLessonWriter()
+        self.lesson_pool = lesson_pool
+        self.led_to_window = led_to_window
+        self._lessons: dict[str, LessonState] = {}
+        self._consolidating: dict[str, asyncio.Lock] = {}
         self._priors: dict[str, tuple[int, Outcome]] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="absmem-core")
         self._indexes: dict[str, CandidateIndex] = {}
@@ -140,7 +158,7 @@ class Engine:
             if path is None:
                 raise IndexFileError("no index folder")
             index = CandidateIndex.load(path, version, self.embedder.dim, self.index_params)
-            if len(index) != self.store.count(namespace):
+            if len(index) != len(self.store.keys(namespace)):
                 raise IndexFileError(f"{path} holds {len(index)} vectors, the store more or less")
         except IndexFileError as err:
             logger.info("rebuilding the index of namespace %r from the store: %s", namespace, err)
@@ -200,16 +218,18 @@ class Engine:
         index = self._index(namespace)
         ids = [new_id("exp") for _ in items]
         neighbours = self._neighbours(namespace, index, ids, contexts)
-        last: dict[str, str | None] = {}
-        rows, edges = [], []
+        last: dict[str, tuple[str, float] | None] = {}
+        rows, edges, members = [], [], []
+        changed: dict[str, AbstractionRow] = {}
+        state = self._lesson_state(namespace)
         now = time.time()
         for i, item in enumerate(items):
             previous = None
             if item.session_id is not None:
                 if item.session_id not in last:
-                    last[item.session_id] = self.store.last_in_session(namespace, item.session_id)
+                    last[item.session_id] = self._last_turn(namespace, item.session_id)
                 previous = last[item.session_id]
-                last[item.session_id] = ids[i]
+                last[item.session_id] = (ids[i], now)
             rows.append(ExperienceRow(
                 id=ids[i], namespace=namespace, context=item.context, response=item.response,
                 context_vec=contexts[i], response_vec=responses[i], created_at=now,
@@ -217,8 +237,17 @@ class Engine:
                 metadata=item.metadata,
             ))  # fmt: skip
             recalled_ids = recalled.get(item.recall_id, []) if item.recall_id else []
-            edges += insert_edges(ids[i], neighbours[i], previous, recalled_ids)
-        seqs = self.store.add_experiences(rows, edges)
+            edges += insert_edges(
+                ids[i], neighbours[i], previous[0] if previous else None, recalled_ids,
+                led_to=previous is not None and now - previous[1] <= self.led_to_window,
+            )  # fmt: skip
+            joined, row = state.assign(ids[i], contexts[i], responses[i], item.response)
+            members += joined
+            if row is not None:
+                changed[row.id] = row
+        seqs = self.store.add_experiences(rows, edges, members)
+        for row in changed.values():
+            self.store.put_abstraction(row)
         index.add(np.asarray(seqs, dtype=np.int64), contexts)
         self._seen[namespace] += 1  # the store's bump for this write
         self._dirty.add(namespace)
@@ -226,6 +255,20 @@ class Engine:
         if cached is not None and cached[0] == self._seen[namespace] - 1:
             self._priors[namespace] = (self._seen[namespace], cached[1])  # new rows are unrated
         return ids
+
+    def _last_turn(self, namespace: str, session_id: str) -> tuple[str, float] | None:
+        previous = self.store.last_in_session(namespace, session_id)
+        if previous is None:
+            return None
+        row = self.store.get_experience(namespace, previous)
+        return (previous, row.created_at) if row is not None else None
+
+    def _lesson_state(self, namespace: str) -> LessonState:
+        state = self._lessons.get(namespace)
+        if state is None:
+            state = LessonState.load(self.store, namespace, self.consolidation.abstraction)
+            self._lessons[namespace] = state
+        return state
 
     def _neighbours(
         self, namespace: str, index: CandidateIndex, ids: list[str], contexts: Vectors
@@ -270,16 +313,37 @@ class Engine:
         }
         stats = self.store.candidate_stats(namespace, list(similarity))
         seq_of = {c.id: c.seq for c in stats}
-        served = self.ranker.rank(
-            [Candidate(c.id, similarity[c.seq], c.outcome, c.usage) for c in stats], k
-        )
-        rows = {
-            e.id: e for e in self.store.get_experiences(namespace, [seq_of[r.key] for r in served])
-        }
-        items = [
-            render_item(rows[r.key], r.score, r.propensity, r.rank, similarity[seq_of[r.key]])
-            for r in served
+        state = self._lesson_state(namespace)
+        near = (np.array(list(similarity), dtype=np.int64),
+                np.array(list(similarity.values()), dtype=np.float32))  # fmt: skip
+        predicted = self._predict(namespace, state, vectors, stats, near)
+        candidates = [
+            Candidate(c.id, similarity[c.seq], c.outcome, c.usage, predicted=predicted.get(c.id))
+            for c in stats
         ]
+        lessons = self._lesson_candidates(namespace, state, vectors, near)
+        for node, (sim, advice, approach_stats, pred) in lessons.items():
+            utility = advice.means.get(advice.advice, 0.5) if advice.advice is not None else 0.5
+            weight = sum(s + f for s, f in approach_stats.values()) + 2.0
+            outcome = Outcome(alpha=utility * weight, beta=(1.0 - utility) * weight,
+                              n=weight - 2.0)  # fmt: skip
+            candidates.append(Candidate(node, sim, outcome, kind="lesson", predicted=pred))
+        served = self.ranker.rank(candidates, k)
+        rows = {
+            e.id: e
+            for e in self.store.get_experiences(
+                namespace, [seq_of[r.key] for r in served if r.key in seq_of]
+            )
+        }
+        items = []
+        for r in served:
+            if r.key in lessons:
+                sim, advice, approach_stats, _ = lessons[r.key]
+                items.append(state.render(r.key, advice, approach_stats, r.score, r.propensity,
+                                          r.rank, sim))  # fmt: skip
+            else:
+                items.append(render_item(rows[r.key], r.score, r.propensity, r.rank,
+                                         similarity[seq_of[r.key]]))  # fmt: skip
         row = RecallRow(id=new_id("rec"), namespace=namespace, query=query,
                         created_at=time.time(), policy=self.ranker.name, user_id=user_id,
                         session_id=session_id)  # fmt: skip
@@ -289,6 +353,51 @@ class Engine:
         ])  # fmt: skip
         return Recall(id=row.id, query=query, namespace=namespace, items=items, user_id=user_id,
                       session_id=session_id, policy=row.policy)  # fmt: skip
+
+    def _predict(
+        self, namespace: str, state: LessonState, vectors: Vectors, stats: Sequence[CandidateStats],
+        near: tuple[np.ndarray, np.ndarray],
+    ) -> dict[str, float]:  # fmt: skip
+        """GNN-predicted success of each candidate experience's response for the query."""
+        if state.model is None or not stats:
+            return {}
+        responses = self.store.get_response_vectors(namespace, [c.seq for c in stats])
+        probs = state.predict(vectors, near[0], near[1], responses)
+        return {} if probs is None else {c.id: float(p) for c, p in zip(stats, probs, strict=True)}
+
+    def _lesson_candidates(
+        self,
+        namespace: str,
+        state: LessonState,
+        vectors: Vectors,
+        near: tuple[np.ndarray, np.ndarray],
+    ) -> dict[str, tuple[float, Advice, dict[int, tuple[float, float]], float | None]]:
+        """The nearest specific lessons and their broader ones, with live advice."""
+        found = state.nearest(vectors, self.lesson_pool)
+        if not found:
+            return {}
+        sims = {state.rows[i].id: s for i, s in found}
+        for i, s in found:
+            parent = state.rows[i].parent_id
+            if parent is not None and parent in state.by_id:
+                sims[parent] = max(sims.get(parent, -1.0), s)
+        live = self.store.approach_stats(namespace, list(sims))
+        advice = state.advice(live)
+        by: dict[str, dict[int, tuple[float, float]]] = {}
+        for st in live:
+            by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
+        out: dict[str, tuple[float, Advice, dict[int, tuple[float, float]], float | None]] = {}
+        advised = [(node, a.advice) for node, a in advice.items() if a.advice is not None]
+        preds: dict[str, float] = {}
+        if state.model is not None and advised:
+            vecs = np.stack([state.exemplar_vector(node, int(a)) for node, a in advised])
+            probs = state.predict(vectors, near[0], near[1], vecs)
+            if probs is not None:
+                preds = {node: float(p) for (node, _), p in zip(advised, probs, strict=True)}
+        for node, sim in sims.items():
+            if node in advice:
+                out[node] = (sim, advice[node], by.get(node, {}), preds.get(node))
+        return out
 
     # -- assess -------------------------------------------------------------------------------
 
@@ -380,7 +489,7 @@ class Engine:
             for informed in self.store.experiences_for_recall(namespace, target):
                 credits[(informed, "outcome")] = 1.0
         for item in served:
-            if item.item_kind == "experience":
+            if item.item_kind in ("experience", "lesson"):
                 usage: tuple[str, Literal["outcome", "usage"]] = (item.item_id, "usage")
                 credits[usage] = credits.get(usage, 0.0) + position_weight(item.rank)
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
@@ -403,19 +512,125 @@ class Engine:
     async def forget(
         self, namespace: str, user_id: str | None, session_id: str | None
     ) -> ForgetReport:
-        """Erase a user's or a session's rows from the store, the index and the index file."""
-        return await self._run("forget", self._forget, namespace, user_id, session_id)
+        """Erase a user's or a session's rows, then recompute the abstractions they were in."""
+        touched = await self._run("forget", self._forget, namespace, user_id, session_id)
+        report, abstractions = touched
+        if abstractions:
+            await self.consolidate(namespace, retrain=False)
+        return report
 
-    def _forget(self, namespace: str, user_id: str | None, session_id: str | None) -> ForgetReport:
+    def _forget(
+        self, namespace: str, user_id: str | None, session_id: str | None
+    ) -> tuple[ForgetReport, list[str]]:
         index = self._index(namespace)
+        touched = self.store.abstractions_of(namespace, user_id=user_id, session_id=session_id)
         result = self.store.forget(namespace, user_id=user_id, session_id=session_id)
         self._priors.pop(namespace, None)
         if result.seqs:
             index.remove(np.asarray(result.seqs, dtype=np.int64))
             self._seen[namespace] += 1  # the store's bump for this erasure
         self._save_indexes([namespace])
-        return ForgetReport(namespace=namespace, experiences=result.experiences,
-                            recalls=result.recalls, feedback=result.feedback)  # fmt: skip
+        report = ForgetReport(namespace=namespace, experiences=result.experiences,
+                              recalls=result.recalls, feedback=result.feedback)  # fmt: skip
+        return report, touched
+
+    # -- consolidation ------------------------------------------------------------------------
+
+    async def consolidate(self, namespace: str, *, retrain: bool = True) -> ConsolidationReport:
+        """Retrain the GNN, re-learn abstractions and lessons, compact absorbed episodes.
+
+        The heavy part runs on its own thread while the worker keeps serving ``recall`` and
+        ``remember`` from the previous state; the result is written in one transaction and
+        swapped in. Experiences remembered meanwhile join the new abstractions online.
+        """
+        lock = self._consolidating.setdefault(namespace, asyncio.Lock())
+        async with lock:
+            start = time.perf_counter()
+            snap, previous = await self._run("consolidate", self._snapshot, namespace)
+            writer = self.writer
+            config = self.consolidation
+            if not retrain and previous is not None:
+                config = replace(config, gnn=replace(config.gnn, finetune_epochs=0))
+            made = await asyncio.to_thread(plan, snap, previous, writer, config)
+            report = await self._run("consolidate", self._apply, namespace, snap, made)
+            report.seconds["total"] = round(time.perf_counter() - start, 3)
+            return report
+
+    def _snapshot(self, namespace: str) -> tuple[GraphSnapshot, ExperienceGNN | None]:
+        return self.store.snapshot(namespace), self._lesson_state(namespace).model
+
+    def _apply(self, namespace: str, snap: GraphSnapshot, made: Plan) -> ConsolidationReport:
+        """Write a plan, swap the serving state, join late arrivals, compact episodes."""
+        mark = time.perf_counter()
+        old = {a.id: a.lesson for a in snap.abstractions}
+        blobs = []
+        trained = made.trained
+        if trained is not None:
+            weights, meta = save_model(trained.model, trained.metrics)
+            packed = pack_arrays(seqs=snap.seqs, h=trained.embeddings)
+            blobs = [(GNN_BLOB, weights, meta), (EMBEDDINGS_BLOB, packed, {})]
+        learned = made.learned
+        if learned.mapping is not None and learned.centroids is not None:
+            packed = pack_arrays(map=learned.mapping, centroids=learned.centroids)
+            blobs.append((APPROACHES_BLOB, packed, {}))
+        rows = self._retire(namespace, made.learned.rows)
+        self.store.replace_abstractions(namespace, rows, made.learned.memberships, blobs)
+        old_state = self._lesson_state(namespace)
+        state = LessonState(
+            rows, trained.model if trained is not None else old_state.model,
+            self.consolidation.abstraction,
+            snap.seqs if trained is not None else old_state.seqs,
+            trained.embeddings if trained is not None else old_state.embeddings,
+            learned.mapping, learned.centroids,
+        )  # fmt: skip
+        self._lessons[namespace] = state
+        self._join_late(namespace, state, int(snap.seqs.max()) if len(snap) else 0)
+        compacted = self.store.compact(namespace, made.compact) if made.compact else []
+        if compacted:
+            self._index(namespace).remove(np.asarray(compacted, dtype=np.int64))
+            self._seen[namespace] += 1
+            self._save_indexes([namespace])
+        made.seconds["write"] = round(time.perf_counter() - mark, 3)
+        return ConsolidationReport(
+            namespace=namespace, experiences=len(snap),
+            abstractions=sum(r.level == 0 for r in rows), broad=sum(r.level > 0 for r in rows),
+            kept=made.learned.kept, new=made.learned.new, retired=len(made.learned.retired)
+            + sum(bool(r.data.get("retired")) for r in rows),
+            lessons_changed=sum(old.get(r.id) != r.lesson for r in rows),
+            compacted=len(compacted), full_episodes=len(self.store.keys(namespace)),
+            trained=trained is not None, training=trained.metrics if trained is not None else {},
+            seconds=made.seconds,
+        )  # fmt: skip
+
+    def _retire(self, namespace: str, rows: list[AbstractionRow]) -> list[AbstractionRow]:
+        """Mark lessons whose usage shows they do not pay as retired (no longer served)."""
+        usage = self.store.item_usage(namespace, [r.id for r in rows])
+        config = self.consolidation.forgetting
+        out = []
+        for row in rows:
+            if row.id in usage and retired(usage[row.id], config):
+                out.append(replace(row, data=dict(row.data, retired=True)))
+            else:
+                out.append(row)
+        return out
+
+    def _join_late(self, namespace: str, state: LessonState, after: int) -> None:
+        """Join experiences remembered during the consolidation to the new abstractions."""
+        late = [int(k) for k in self.store.keys(namespace) if k > after]
+        if not late:
+            return
+        contexts = self.store.get_vectors(namespace, late)
+        responses = self.store.get_response_vectors(namespace, late)
+        members: list[MembershipRow] = []
+        changed: dict[str, AbstractionRow] = {}
+        for i, exp in enumerate(self.store.get_experiences(namespace, late)):
+            joined, row = state.assign(exp.id, contexts[i], responses[i], exp.response)
+            members += joined
+            if row is not None:
+                changed[row.id] = row
+        self.store.add_memberships(namespace, members)
+        for row in changed.values():
+            self.store.put_abstraction(row)
 
     async def get(self, namespace: str, experience_id: str) -> Experience | None:
         """One stored experience, or ``None``."""

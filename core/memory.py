@@ -25,13 +25,23 @@ from typing import Any, TypeVar
 
 from ._loop import LoopThread
 from .assess import Assessor
+from .consolidate import ConsolidateConfig
 from .embed import Embedder, MiniLMEmbedder
 from .engine import Engine, check_namespace
 from .errors import InvalidArgumentError, MemoryClosedError
 from .index import IndexParams
+from .lessons import LessonWriter
 from .policy import BetaBlendRanker, Ranker
 from .store import STORES, GraphStore
-from .types import Assessment, Experience, Feedback, ForgetReport, Interaction, Recall
+from .types import (
+    Assessment,
+    ConsolidationReport,
+    Experience,
+    Feedback,
+    ForgetReport,
+    Interaction,
+    Recall,
+)
 from .validate import (
     check_id,
     check_int,
@@ -63,6 +73,10 @@ class AbstractionMemory:
         k_similar: ``similar`` edges per new experience.
         pool: FAISS candidates gathered per recall before ranking.
         assessor: scoring of :meth:`assess`; defaults to :class:`absmem.assess.Assessor`.
+        consolidation: what :meth:`consolidate` does (GNN, abstractions, forgetting).
+        writer: writes lessons at consolidation (:mod:`absmem.lessons`); default: templates,
+            no LLM. An :class:`~absmem.lessons.LLMLessonWriter` is only called there.
+        lesson_pool: specific lessons gathered per recall (their broader lessons come too).
     """
 
     def __init__(
@@ -77,15 +91,19 @@ class AbstractionMemory:
         k_similar: int = 5,
         pool: int = 50,
         assessor: Assessor | None = None,
+        consolidation: ConsolidateConfig | None = None,
+        writer: LessonWriter | None = None,
+        lesson_pool: int = 3,
     ) -> None:
         self.namespace = check_namespace(namespace)
-        for name, value in (("k_similar", k_similar), ("pool", pool)):
+        for name, value in (("k_similar", k_similar), ("pool", pool), ("lesson_pool", lesson_pool)):
             check_int(name, value, "a non-negative integer", 0)
         self._loop = LoopThread()
         try:
             self._engine = Engine(store, embedder, index_dir, ranker or BetaBlendRanker(),
                                   index_params or IndexParams(), k_similar, pool,
-                                  assessor=assessor)  # fmt: skip
+                                  assessor=assessor, consolidation=consolidation, writer=writer,
+                                  lesson_pool=lesson_pool)  # fmt: skip
         except BaseException:
             self._loop.stop()
             raise
@@ -312,6 +330,30 @@ class AbstractionMemory:
     def forget(self, **kwargs: Any) -> ForgetReport:
         """Sync twin of :meth:`aforget`."""
         return self._sync("forget", self.aforget(**kwargs))
+
+    async def aconsolidate(
+        self, *, namespace: str | None = None, retrain: bool = True
+    ) -> ConsolidationReport:
+        """Retrain the GNN, re-learn abstractions and lessons, compact absorbed episodes.
+
+        ``recall`` and ``remember`` keep serving the previous state while it runs (from another
+        thread or task); the new state is swapped in at the end. ``retrain=False`` re-learns the
+        abstractions with the current model (no training).
+        """
+        return await self._engine.consolidate(self._ns(namespace), retrain=retrain)
+
+    def consolidate(self, **kwargs: Any) -> ConsolidationReport:
+        """Sync twin of :meth:`aconsolidate`.
+
+        Example:
+            >>> import tempfile
+            >>> from absmem import AbstractionMemory
+            >>> with tempfile.TemporaryDirectory() as d, AbstractionMemory.open(d) as mem:
+            ...     report = mem.consolidate()
+            >>> report.experiences, report.abstractions
+            (0, 0)
+        """
+        return self._sync("consolidate", self.aconsolidate(**kwargs))
 
     async def aget(self, experience_id: str, *, namespace: str | None = None) -> Experience | None:
         """The stored experience with this id, or ``None``."""

@@ -38,6 +38,9 @@ class Candidate:
     similarity: float
     outcome: Outcome = field(default_factory=Outcome)
     usage: Outcome = field(default_factory=Outcome)
+    kind: str = "experience"
+    predicted: float | None = None
+    """The GNN's predicted chance that following this memory succeeds for the query."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,11 @@ def position_weight(rank: int) -> float:
 
 
 class BetaBlendRanker:
-    """Score = cosine similarity + ``outcome_weight`` x (posterior mean reward - 0.5).
+    """Score = cosine similarity + ``outcome_weight`` x (posterior mean reward - 0.5)
+    + ``predicted_weight`` x (GNN-predicted success - 0.5) + ``lesson_bonus`` for a lesson.
+
+    A lesson stands for many experiences, so at equal relevance it goes first; the learned
+    policy (next issue) learns these weights from feedback instead.
 
     The posterior pools what an experience's own response earned (``outcome``) and the credit it
     earned when served for other requests (``usage``). With ``temperature`` 0 the ranking is
@@ -90,12 +97,24 @@ class BetaBlendRanker:
 
     name = "beta-blend"
 
-    def __init__(self, outcome_weight: float = 0.5, temperature: float = 0.0, seed: int = 0):
-        if not math.isfinite(outcome_weight) or outcome_weight < 0:
-            raise InvalidArgumentError("outcome_weight", "a finite number >= 0", outcome_weight)
+    def __init__(
+        self,
+        outcome_weight: float = 0.5,
+        temperature: float = 0.0,
+        seed: int = 0,
+        predicted_weight: float = 0.5,
+        lesson_bonus: float = 0.1,
+    ):
+        for name, value in (("outcome_weight", outcome_weight),
+                            ("predicted_weight", predicted_weight),
+                            ("lesson_bonus", lesson_bonus)):  # fmt: skip
+            if not math.isfinite(value) or value < 0:
+                raise InvalidArgumentError(name, "a finite number >= 0", value)
         if not math.isfinite(temperature) or temperature < 0:
             raise InvalidArgumentError("temperature", "a finite number >= 0", temperature)
         self.outcome_weight = outcome_weight
+        self.predicted_weight = predicted_weight
+        self.lesson_bonus = lesson_bonus
         self.temperature = temperature
         self.seed = seed
         self.rng_ = np.random.default_rng(seed)
@@ -103,7 +122,10 @@ class BetaBlendRanker:
     def score(self, candidate: Candidate) -> float:
         """The blended score of one candidate."""
         mean = Outcome.pool([candidate.outcome, candidate.usage]).mean
-        return candidate.similarity + self.outcome_weight * (mean - 0.5)
+        score = candidate.similarity + self.outcome_weight * (mean - 0.5)
+        if candidate.predicted is not None:
+            score += self.predicted_weight * (candidate.predicted - 0.5)
+        return score + (self.lesson_bonus if candidate.kind == "lesson" else 0.0)
 
     def rank(self, candidates: Sequence[Candidate], k: int) -> list[Ranked]:
         """Return at most ``k`` candidates, best first, with propensities."""
@@ -134,5 +156,6 @@ class BetaBlendRanker:
     def __repr__(self) -> str:
         return (
             f"BetaBlendRanker(outcome_weight={self.outcome_weight}, "
-            f"temperature={self.temperature}, seed={self.seed})"
+            f"temperature={self.temperature}, seed={self.seed}, "
+            f"predicted_weight={self.predicted_weight}, lesson_bonus={self.lesson_bonus})"
         )

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Assessment",
     "AssessmentBasis",
+    "ConsolidationReport",
     "EdgeType",
     "Experience",
     "Feedback",
@@ -39,7 +40,17 @@ class EdgeType(str, Enum):
     NEXT = "next"
     """Previous experience of a session -> the next one."""
     INFORMED_BY = "informed_by"
-    """Experience -> a memory item that was recalled for it."""
+    """Experience -> a memory item (experience or lesson) that was recalled for it."""
+    LED_TO = "led_to"
+    """Experience -> the next turn of its session, when that turn followed within the window:
+    the user's reply that the response provoked (follow-up, complaint, thanks)."""
+    SAME_APPROACH = "same_approach"
+    """Experience -> the experiences with the nearest responses (derived from the stored
+    response vectors when the graph is extracted)."""
+    MEMBER_OF = "member_of"
+    """Experience -> the abstraction it belongs to (stored with the approach it used)."""
+    REFINES = "refines"
+    """Abstraction -> the broader abstraction it is a case of."""
 
 
 class Outcome(BaseModel):
@@ -219,3 +230,27 @@ class Assessment(BaseModel):
     basis: list[AssessmentBasis] = Field(
         default_factory=list, description="The stored experiences weighed, heaviest first."
     )
+
+
+class ConsolidationReport(BaseModel):
+    """What one ``consolidate()`` did: the GNN's training, the abstractions learned, forgetting.
+
+    Example:
+        >>> from absmem.types import ConsolidationReport
+        >>> ConsolidationReport(namespace="default", experiences=0).abstractions
+        0
+    """
+
+    namespace: str = Field(description="Tenant consolidated.")
+    experiences: int = Field(ge=0, description="Experiences in the graph it learned from.")
+    abstractions: int = Field(default=0, ge=0, description="Specific abstractions learned.")
+    broad: int = Field(default=0, ge=0, description="Broader abstractions (``refines`` parents).")
+    kept: int = Field(default=0, ge=0, description="Abstractions that kept their id.")
+    new: int = Field(default=0, ge=0, description="Abstractions with a new id.")
+    retired: int = Field(default=0, ge=0, description="Old abstractions gone or retired.")
+    lessons_changed: int = Field(default=0, ge=0, description="Lessons whose text changed.")
+    compacted: int = Field(default=0, ge=0, description="Episodes that lost their text.")
+    full_episodes: int = Field(default=0, ge=0, description="Episodes still holding their text.")
+    trained: bool = Field(default=False, description="Whether the GNN was (re)trained.")
+    training: dict[str, Any] = Field(default_factory=dict, description="GNN training metrics.")
+    seconds: dict[str, float] = Field(default_factory=dict, description="Time per phase.")

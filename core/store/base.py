@@ -26,13 +26,17 @@ import numpy as np
 from ..types import Outcome
 
 __all__ = [
+    "AbstractionRow",
+    "ApproachStats",
     "CandidateStats",
     "CreditRow",
     "EdgeRow",
     "ExperienceRow",
     "FeedbackRow",
     "ForgetResult",
+    "GraphSnapshot",
     "GraphStore",
+    "MembershipRow",
     "RecallItemRow",
     "RecallRow",
     "StoredExperience",
@@ -74,6 +78,7 @@ class StoredExperience:
     metadata: dict[str, Any]
     outcome: Outcome
     usage: Outcome
+    compacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,80 @@ class ForgetResult:
     feedback: int
 
 
+@dataclass(frozen=True)
+class AbstractionRow:
+    """A learned abstraction as stored.
+
+    ``vectors`` holds float32 rows: the situation prototype (mean member context), the mean
+    member response, then one centroid per approach (in the residual space of responses minus
+    their mean). ``data`` is JSON: the approaches' exemplars and members, the advice, the
+    parent-approach map and what the lesson writer was given.
+    """
+
+    id: str
+    namespace: str
+    level: int
+    parent_id: str | None
+    support: int
+    situation: str
+    lesson: str
+    data: dict[str, Any]
+    vectors: np.ndarray
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class MembershipRow:
+    """A ``member_of`` edge: an experience in an abstraction, with the approach it used."""
+
+    abstraction_id: str
+    experience_id: str
+    approach: int
+
+
+@dataclass(frozen=True)
+class ApproachStats:
+    """Pooled outcome feedback of the members of one approach of one abstraction."""
+
+    abstraction_id: str
+    approach: int
+    successes: float
+    failures: float
+    members: int
+
+
+@dataclass
+class GraphSnapshot:
+    """A namespace's whole graph as arrays: the input of extraction, training and learning.
+
+    Row ``i`` of the experience arrays is the experience ``ids[i]`` (key ``seqs[i]``), in key
+    order. ``edges`` maps an edge type to ``(src rows, dst rows, weights)`` between experiences;
+    ``informed_by_lessons`` holds ``(experience row, abstraction id)`` pairs.
+    """
+
+    namespace: str
+    seqs: np.ndarray
+    ids: list[str]
+    contexts: np.ndarray
+    responses: np.ndarray
+    outcome: np.ndarray
+    usage: np.ndarray
+    created_at: np.ndarray
+    users: list[str | None]
+    sessions: list[str | None]
+    compacted: np.ndarray
+    edges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    informed_by_lessons: list[tuple[int, str]]
+    abstractions: list[AbstractionRow]
+    memberships: list[MembershipRow]
+    contexts_text: list[str] = field(default_factory=list)
+    responses_text: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """Durable storage of the experience graph, the recall log, feedback and model blobs."""
@@ -163,8 +242,13 @@ class GraphStore(Protocol):
         """Record the embedder of a new store, or raise if the store was built with another."""
         ...
 
-    def add_experiences(self, rows: Sequence[ExperienceRow], edges: Sequence[EdgeRow]) -> list[int]:
-        """Insert experiences of one namespace and their edges in one transaction.
+    def add_experiences(
+        self,
+        rows: Sequence[ExperienceRow],
+        edges: Sequence[EdgeRow],
+        memberships: Sequence[MembershipRow] = (),
+    ) -> list[int]:
+        """Insert experiences of one namespace, their edges and memberships in one transaction.
 
         Returns the experiences' integer keys (their vector index ids), in order.
         """
@@ -244,6 +328,50 @@ class GraphStore(Protocol):
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> ForgetResult:
         """Erase every experience, edge, recall and feedback of a user or session."""
+        ...
+
+    def snapshot(self, namespace: str) -> GraphSnapshot:
+        """The namespace's experiences, edges, abstractions and memberships as arrays."""
+        ...
+
+    def abstractions(self, namespace: str) -> list[AbstractionRow]:
+        """Every abstraction of ``namespace``."""
+        ...
+
+    def replace_abstractions(
+        self,
+        namespace: str,
+        rows: Sequence[AbstractionRow],
+        memberships: Sequence[MembershipRow],
+        blobs: Sequence[tuple[str, bytes, dict[str, Any]]] = (),
+    ) -> None:
+        """Swap the namespace's abstractions, memberships and model blobs in one transaction."""
+        ...
+
+    def add_memberships(self, namespace: str, memberships: Sequence[MembershipRow]) -> None:
+        """Insert ``member_of`` edges (an experience joining an abstraction online)."""
+        ...
+
+    def put_abstraction(self, row: AbstractionRow) -> None:
+        """Insert or replace one abstraction (its memberships are left as they are)."""
+        ...
+
+    def approach_stats(self, namespace: str, abstraction_ids: Sequence[str]) -> list[ApproachStats]:
+        """Live outcome statistics per (abstraction, approach), pooled over the members."""
+        ...
+
+    def item_usage(self, namespace: str, item_ids: Sequence[str]) -> dict[str, Outcome]:
+        """The usage posterior of items (lessons) from the credit ledger."""
+        ...
+
+    def abstractions_of(
+        self, namespace: str, user_id: str | None = None, session_id: str | None = None
+    ) -> list[str]:
+        """Ids of the abstractions a user's or session's experiences are members of."""
+        ...
+
+    def compact(self, namespace: str, experience_ids: Sequence[str]) -> list[int]:
+        """Erase the text of absorbed experiences (statistics and vectors stay); their keys."""
         ...
 
     def put_blob(self, namespace: str, name: str, data: bytes, metadata: dict[str, Any]) -> None:

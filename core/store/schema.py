@@ -117,5 +117,36 @@ CREATE TABLE blobs (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+_V2 = """
+-- Graceful forgetting: an absorbed episode keeps its vectors and statistics, loses its text.
+ALTER TABLE experiences ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
+-- Abstractions (lessons): a learned pattern over experiences, at a level (0 = specific).
+-- vectors: float32 rows: situation prototype, mean response, then one centroid per approach.
+CREATE TABLE abstractions (
+    id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    parent_id TEXT,
+    support INTEGER NOT NULL,
+    situation TEXT NOT NULL,
+    lesson TEXT NOT NULL,
+    data TEXT NOT NULL,
+    vectors BLOB NOT NULL,
+    dim INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX abstractions_namespace ON abstractions (namespace, level);
+-- member_of edges, with the approach (index into the abstraction's approaches) the member used.
+CREATE TABLE memberships (
+    abstraction_id TEXT NOT NULL,
+    experience_id TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    approach INTEGER NOT NULL,
+    PRIMARY KEY (abstraction_id, experience_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_experience ON memberships (experience_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)

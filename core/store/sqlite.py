@@ -44,11 +44,13 @@ from .base import (
     ExperienceRow,
     FeedbackRow,
     ForgetResult,
+    MembershipRow,
     RecallItemRow,
     RecallRow,
     StoredExperience,
 )
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .sqlite_graph import AbstractionTables
 
 __all__ = ["SQLiteStore"]
 
@@ -59,7 +61,7 @@ logger = logging.getLogger(__name__)
 # primary-key lookups of `seq IN (...)` (10x slower recall at 100k experiences, measured).
 _EXPERIENCE_COLUMNS = (
     "seq, id, namespace, context, response, created_at, user_id, session_id, recall_id, "
-    "metadata, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n"
+    "metadata, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, compacted"
 )
 
 
@@ -74,11 +76,11 @@ def _to_experience(row: sqlite3.Row) -> StoredExperience:
         created_at=row[5], user_id=row[6], session_id=row[7], recall_id=row[8],
         metadata=json.loads(row[9]),
         outcome=_outcome(row[10], row[11], row[12]),
-        usage=_outcome(row[13], row[14], row[15]),
+        usage=_outcome(row[13], row[14], row[15]), compacted=bool(row[16]),
     )  # fmt: skip
 
 
-class SQLiteStore:
+class SQLiteStore(AbstractionTables):
     """The experience graph, feedback ledger, recall log and blobs in one SQLite file.
 
     Args:
@@ -158,8 +160,13 @@ class SQLiteStore:
 
     # -- experiences and edges ----------------------------------------------------------------
 
-    def add_experiences(self, rows: Sequence[ExperienceRow], edges: Sequence[EdgeRow]) -> list[int]:
-        """Insert experiences and edges in one transaction; return the experiences' keys."""
+    def add_experiences(
+        self,
+        rows: Sequence[ExperienceRow],
+        edges: Sequence[EdgeRow],
+        memberships: Sequence[MembershipRow] = (),
+    ) -> list[int]:
+        """Insert experiences, edges and memberships in one transaction; return their keys."""
         if not rows:
             return []
         namespace = rows[0].namespace
@@ -188,6 +195,7 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.src, e.type, e.dst, namespace, e.weight, now) for e in edges],
             )
+            self._insert_memberships(db, namespace, memberships)
             self._bump(db, namespace)
         return seqs
 
@@ -198,8 +206,7 @@ class SQLiteStore:
             (namespace, now),
         )
 
-    @staticmethod
-    def _bump(db: sqlite3.Connection, namespace: str) -> None:
+    def _bump(self, db: sqlite3.Connection, namespace: str) -> None:
         db.execute(
             "UPDATE namespaces SET vector_version = vector_version + 1 WHERE namespace = ?",
             (namespace,),
@@ -300,7 +307,8 @@ class SQLiteStore:
         while True:
             rows = self._read(
                 "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
-                "ON v.seq = e.seq WHERE e.namespace = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+                "ON v.seq = e.seq WHERE e.namespace = ? AND e.seq > ? AND e.compacted = 0 "
+                "ORDER BY e.seq LIMIT ?",
                 (namespace, last, batch),
             )
             if not rows:
@@ -311,9 +319,10 @@ class SQLiteStore:
             yield keys, vectors
 
     def keys(self, namespace: str) -> np.ndarray:
-        """Keys of every experience in ``namespace``, ascending."""
+        """Keys of every indexed (not compacted) experience in ``namespace``, ascending."""
         rows = self._read(
-            "SELECT seq FROM experiences WHERE namespace = ? ORDER BY seq", (namespace,)
+            "SELECT seq FROM experiences WHERE namespace = ? AND compacted = 0 ORDER BY seq",
+            (namespace,),
         )
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
@@ -414,9 +423,12 @@ class SQLiteStore:
             result = _erase(db, namespace, column, value)
             if result.seqs:
                 self._bump(db, namespace)
+        self._checkpoint()
+        return result
+
+    def _checkpoint(self) -> None:
         with self._lock:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return result
 
     # -- blobs --------------------------------------------------------------------------------
 
@@ -503,6 +515,7 @@ def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | Non
         "DELETE FROM edges WHERE src IN (SELECT id FROM gone_items) "
         "OR dst IN (SELECT id FROM gone_items)"
     )
+    db.execute("DELETE FROM memberships WHERE experience_id IN (SELECT id FROM gone_items)")
     db.execute(
         "DELETE FROM experience_vectors WHERE seq IN "
         "(SELECT seq FROM experiences WHERE id IN (SELECT id FROM gone_items))"

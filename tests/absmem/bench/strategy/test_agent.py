@@ -102,34 +102,14 @@ def test_exploration_is_seeded(tmp_path: Path, world: StrategyWorld) -> None:
     assert any(explored for _, explored in picks[0])
 
 
-def test_consolidation_only_when_the_memory_has_it(
+def test_agent_consolidates_every_n_interactions(
     memory: AbstractionMemory, world: StrategyWorld
 ) -> None:
-    bot = agent(memory, world)
+    bot = MemoryAgent(memory, agent(memory, world).decoder, default=2, epsilon=0.0,
+                      consolidate_every=2)  # fmt: skip
     request = world.requests[0]
-    for t in range(4):
+    for t in range(5):
         choice = bot.choose(request, np.zeros(12), t, explore=True)
         bot.learn(request, np.zeros(12), choice, f"reply {t}", 1.0)
-    assert not bot.can_consolidate
-    assert bot.consolidations_ == 0
-
-    class WithConsolidate:
-        def __init__(self, inner: AbstractionMemory) -> None:
-            self.inner = inner
-            self.calls = 0
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.inner, name)
-
-        def consolidate(self) -> None:
-            self.calls += 1
-
-    wrapped = WithConsolidate(memory)
-    bot = MemoryAgent(wrapped, bot.decoder, default=2, epsilon=0.0,  # type: ignore[arg-type]
-                      consolidate_every=2)  # fmt: skip
-    for t in range(4):
-        choice = bot.choose(request, np.zeros(12), t, explore=True)
-        bot.learn(request, np.zeros(12), choice, f"again {t}", -1.0)
     assert bot.can_consolidate
     assert bot.consolidations_ == 2
-    assert wrapped.calls == 2

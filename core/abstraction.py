@@ -1,0 +1,444 @@
+"""Abstractions: patterns learned from the GNN's situation encodings, with their approaches.
+
+:func:`learn` clusters experiences at two levels: specific patterns (k-means over the context
+vector joined with the GNN situation encoding, so that situations where the same responses
+work fall together) and broader ones (k-means over the specific patterns' centroids, linked by
+``refines``). In each specific pattern the responses are centred on their mean (what the
+situation adds to every response cancels) and grouped by average-linkage clustering into
+*approaches*; a broad pattern groups its children's approaches the same way. Ids stay stable
+across consolidations: a new cluster takes the id of the old one whose members it mostly holds.
+
+Statistics are never frozen here: an approach's successes and failures are pooled live from
+its members' credit-backed outcomes (:meth:`~absmem.store.GraphStore.approach_stats`), and
+:func:`advise` turns them into advice, shrinking a specific pattern's approaches toward the
+broader pattern's (a hierarchical Beta prior), so a lesson transfers where evidence is thin.
+
+Privacy: a lesson quotes a user's request only when at least ``min_quote_users`` distinct
+contributors (user ids; an experience without one counts by its session, else by itself)
+produced the pattern; otherwise the situation is described by words that many contributors
+used. Exemplars are the agent's own responses.
+
+Example:
+    >>> from absmem.abstraction import advise
+    >>> advise({0: (1.0, 4.0), 1: (5.0, 1.0)}, prior={0: 0.5, 1: 0.5}).advice
+    1
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from .embed.base import normalise
+from .ids import new_id
+from .lessons import ApproachSummary, LessonDraft, LessonWriter
+from .store.base import AbstractionRow, GraphSnapshot, MembershipRow
+
+__all__ = ["AbstractionConfig", "Advice", "Learned", "advise", "contributors", "learn", "residual"]
+
+
+@dataclass(frozen=True)
+class AbstractionConfig:
+    """How abstractions are learned.
+
+    Attributes:
+        fine_size: target members of a specific pattern (sets the number of clusters).
+        branch: specific patterns per broad pattern.
+        min_support: smallest cluster kept as an abstraction.
+        gnn_weight: weight of the GNN situation encoding beside the context vector (0: contexts
+            only).
+        approach_threshold: average residual cosine above which responses are one approach.
+        approach_sample: responses the approach clustering is fitted on (the rest join their
+            nearest approach).
+        assign_threshold: cosine to a prototype for a new experience to join it online.
+        min_quote_users: distinct contributors before a lesson may quote a request.
+        prior_strength: pseudo-observations the broad pattern's rate counts for in advice.
+        margin: an approach is advised above ``0.5 + margin``, avoided below ``0.5 - margin``.
+        seed: seeds k-means.
+    """
+
+    fine_size: int = 8
+    branch: int = 6
+    min_support: int = 3
+    gnn_weight: float = 0.5
+    approach_threshold: float = 0.2
+    assign_threshold: float = 0.5
+    approach_sample: int = 2000
+    min_quote_users: int = 3
+    prior_strength: float = 2.0
+    margin: float = 0.1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What an abstraction's live statistics say: the approach to take, the one to avoid."""
+
+    advice: int | None
+    avoid: int | None
+    means: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class Learned:
+    """The abstractions and memberships one consolidation learned, and what changed."""
+
+    rows: list[AbstractionRow]
+    memberships: list[MembershipRow]
+    mapping: np.ndarray | None = None
+    centroids: np.ndarray | None = None
+    kept: int = 0
+    new: int = 0
+    retired: list[str] = field(default_factory=list)
+
+
+def residual(responses: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Responses minus their situation's mean response, normalised (the approach direction)."""
+    return normalise(np.asarray(responses, dtype=np.float32) - mean.astype(np.float32))
+
+
+def contributors(users: Sequence[str | None], sessions: Sequence[str | None],
+                 ids: Sequence[str]) -> list[str]:  # fmt: skip
+    """Who produced each experience: its user, else its session, else the experience itself."""
+    return [u if u is not None else (f"s:{s}" if s is not None else f"e:{i}")
+            for u, s, i in zip(users, sessions, ids, strict=True)]  # fmt: skip
+
+
+def advise(
+    stats: dict[int, tuple[float, float]],
+    prior: dict[int, float] | None = None,
+    *,
+    strength: float = 2.0,
+    margin: float = 0.1,
+) -> Advice:
+    """Advice from per-approach ``(successes, failures)``, shrunk toward ``prior`` rates."""
+    prior = prior or {}
+    means: dict[int, float] = {}
+    for approach in set(stats) | set(prior):
+        s, f = stats.get(approach, (0.0, 0.0))
+        m = prior.get(approach, 0.5)
+        if s + f == 0 and approach not in prior:
+            continue
+        means[approach] = (s + strength * m) / (s + f + strength)
+    rated = {a: v for a, v in means.items() if sum(stats.get(a, (0.0, 0.0))) > 0 or a in prior}
+    best = max(rated, key=lambda a: (rated[a], -a), default=None)
+    worst = min(rated, key=lambda a: (rated[a], a), default=None)
+    return Advice(
+        advice=best if best is not None and rated[best] >= 0.5 + margin else None,
+        avoid=worst if worst is not None and worst != best and rated[worst] <= 0.5 - margin
+        else None,
+        means=means,
+    )  # fmt: skip
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Spherical k-means labels of the rows of ``x``."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    k = max(1, min(k, len(x)))
+    if k == 1:
+        return np.zeros(len(x), dtype=np.int64)
+    km = faiss.Kmeans(x.shape[1], k, niter=20, seed=seed, spherical=True, min_points_per_centroid=1,
+                      max_points_per_centroid=256)  # fmt: skip
+    km.train(x)
+    _, labels = km.index.search(x, 1)
+    out: np.ndarray = labels[:, 0].astype(np.int64)
+    return out
+
+
+def _group(vectors: np.ndarray, threshold: float, cap: int = 400) -> np.ndarray:
+    """Average-linkage groups of normalised rows; rows past ``cap`` join their nearest group."""
+    n = len(vectors)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    head = vectors[:cap].astype(np.float64)
+    tree = linkage(head, "average", metric="cosine")
+    labels: np.ndarray = np.asarray(fcluster(tree, 1.0 - threshold, "distance"), np.int64) - 1
+    if n > cap:
+        centroids = normalise(
+            np.stack([head[labels == g].mean(0) for g in range(labels.max() + 1)])
+        )
+        labels = np.concatenate([labels, np.argmax(vectors[cap:] @ centroids.T, axis=1)])
+    return labels
+
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9']{2,}")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "what",
+        "how",
+        "can",
+        "are",
+        "was",
+        "have",
+        "from",
+        "please",
+        "would",
+        "could",
+        "should",
+        "about",
+        "into",
+        "there",
+        "their",
+        "then",
+        "than",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "just",
+        "need",
+        "want",
+    ]
+)
+
+
+def _situation(
+    texts: list[str], who: list[str], centre: np.ndarray, contexts: np.ndarray, min_users: int
+) -> tuple[str, bool]:
+    """A quoted request when enough contributors share the pattern, else shared words."""
+    live = [i for i, t in enumerate(texts) if t]
+    if len(set(who)) >= min_users and live:
+        best = live[int(np.argmax(contexts[live] @ centre))]
+        return texts[best], True
+    users_of: dict[str, set[str]] = {}
+    for i in live:
+        for word in set(_WORD.findall(texts[i].lower())) - _STOP:
+            users_of.setdefault(word, set()).add(who[i])
+    shared = Counter({w: len(u) for w, u in users_of.items() if len(u) >= min_users})
+    words = [w for w, _ in shared.most_common(5)]
+    return (", ".join(words) if words else f"{len(texts)} similar requests"), False
+
+
+@dataclass(eq=False)
+class _Cluster:
+    level: int
+    members: np.ndarray
+    approaches: np.ndarray
+    centroids: np.ndarray
+    children: list[int] = field(default_factory=list)
+    child_map: dict[tuple[int, int], int] = field(default_factory=dict)
+    parent: int | None = None
+    globals_: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def approach_map(contexts: np.ndarray, responses: np.ndarray, ridge: float = 1.0) -> np.ndarray:
+    """Ridge map from a context to the response expected in it, whatever the approach.
+
+    What a response says beyond ``context @ W`` is its approach: the situation's share of the
+    response (its topic, names, the words it echoes) is predicted from the context and removed.
+    """
+    x = np.asarray(contexts, dtype=np.float64)
+    y = np.asarray(responses, dtype=np.float64)
+    gram = x.T @ x + ridge * np.eye(x.shape[1])
+    return np.linalg.solve(gram, x.T @ y).astype(np.float32)
+
+
+def _local(cluster_members: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The global approaches present among members, and each member's local approach index."""
+    present, local = np.unique(labels[cluster_members], return_inverse=True)
+    return present.astype(np.int64), local.astype(np.int64)
+
+
+def _fine(
+    snap: GraphSnapshot, z: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
+    config: AbstractionConfig,
+) -> list[_Cluster]:  # fmt: skip
+    k = max(1, len(snap) // config.fine_size)
+    situation = _kmeans(z, k, config.seed)
+    clusters = []
+    for c in range(int(situation.max()) + 1):
+        members = np.flatnonzero(situation == c)
+        if len(members) < config.min_support:
+            continue
+        present, local = _local(members, labels)
+        clusters.append(_Cluster(0, members, local, centroids[present], globals_=present))
+    return clusters
+
+
+def _broad(
+    fine: list[_Cluster], snap: GraphSnapshot, labels: np.ndarray, centroids: np.ndarray,
+    config: AbstractionConfig,
+) -> list[_Cluster]:  # fmt: skip
+    if len(fine) < 2:
+        return []
+    protos = normalise(np.stack([snap.contexts[c.members].mean(0) for c in fine]))
+    groups = _kmeans(protos, max(1, len(fine) // config.branch), config.seed + 1)
+    broad: list[_Cluster] = []
+    for g in range(int(groups.max()) + 1):
+        kids = np.flatnonzero(groups == g).tolist()
+        if len(kids) < 2:
+            continue
+        members = np.concatenate([fine[i].members for i in kids])
+        present, local = _local(members, labels)
+        position = {int(p): j for j, p in enumerate(present)}
+        child_map = {(i, a): position[int(glob)] for i in kids
+                     for a, glob in enumerate(fine[i].globals_)}  # fmt: skip
+        for i in kids:
+            fine[i].parent = len(broad)
+        broad.append(_Cluster(1, members, local, centroids[present], kids, child_map,
+                              globals_=present))  # fmt: skip
+    return broad
+
+
+def _match(
+    clusters: list[_Cluster], level: int, snap: GraphSnapshot, row_of: dict[str, int]
+) -> list[str | None]:
+    """The old id each new cluster inherits (most shared members, Jaccard at least 0.3)."""
+    old_level = {a.id for a in snap.abstractions if a.level == level}
+    old_members: dict[str, set[int]] = {}
+    for m in snap.memberships:
+        if m.abstraction_id in old_level and m.experience_id in row_of:
+            old_members.setdefault(m.abstraction_id, set()).add(row_of[m.experience_id])
+    owner = {row: old for old, rows in old_members.items() for row in rows}
+    pairs = []
+    for c, cluster in enumerate(clusters):
+        counts = Counter(owner[r] for r in cluster.members.tolist() if r in owner)
+        for old, shared in counts.items():
+            union = len(cluster.members) + len(old_members[old]) - shared
+            pairs.append((shared / union, c, old))
+    taken: dict[int, str] = {}
+    used: set[str] = set()
+    for score, c, old in sorted(pairs, reverse=True):
+        if score >= 0.3 and c not in taken and old not in used:
+            taken[c] = old
+            used.add(old)
+    return [taken.get(c) for c in range(len(clusters))]
+
+
+def _stats(snap: GraphSnapshot, rows: np.ndarray) -> tuple[float, float]:
+    return float((snap.outcome[rows, 0] - 1.0).sum()), float((snap.outcome[rows, 1] - 1.0).sum())
+
+
+def _exemplar(
+    snap: GraphSnapshot, rows: np.ndarray, res: np.ndarray, centroid: np.ndarray
+) -> int | None:
+    live = rows[~snap.compacted[rows]]
+    return int(live[np.argmax(res[live] @ centroid)]) if len(live) else None
+
+
+def _row(
+    cluster: _Cluster, snap: GraphSnapshot, res: np.ndarray, who: list[str], node_id: str,
+    created: float, advice: Advice, config: AbstractionConfig,
+) -> tuple[AbstractionRow, LessonDraft]:  # fmt: skip
+    rows = cluster.members
+    proto = normalise(snap.contexts[rows].mean(0, keepdims=True))[0]
+    mean_resp = snap.responses[rows].mean(0)
+    approaches, summaries, exemplar_vecs = [], [], []
+    for a, centroid in enumerate(cluster.centroids):
+        used = rows[cluster.approaches == a]
+        pick = _exemplar(snap, used, res, centroid) if len(used) else None
+        s, f = _stats(snap, used) if len(used) else (0.0, 0.0)
+        text = snap.responses_text[pick] if pick is not None else None
+        approaches.append({"exemplar": text, "exemplar_id": snap.ids[pick] if pick is not None
+                           else None, "members": len(used)})  # fmt: skip
+        summaries.append(ApproachSummary(text, s, f, len(used)))
+        exemplar_vecs.append(snap.responses[pick] if pick is not None else centroid)
+    users = [who[r] for r in rows.tolist()]
+    texts = [snap.contexts_text[r] for r in rows.tolist()]
+    situation, quoted = _situation(texts, users, proto, snap.contexts[rows], config.min_quote_users)
+    data = {
+        "approaches": approaches, "advice": advice.advice, "avoid": advice.avoid,
+        "quoted": quoted, "contributors": len(set(users)),
+        "children_map": {f"{i}:{a}": g for (i, a), g in cluster.child_map.items()},
+    }  # fmt: skip
+    vectors = np.vstack([proto, mean_resp, cluster.centroids, np.stack(exemplar_vecs)])
+    now = time.time()
+    row = AbstractionRow(node_id, snap.namespace, cluster.level, None, len(rows), situation, "",
+                         data, vectors.astype(np.float32), created, now)  # fmt: skip
+    draft = LessonDraft(node_id, cluster.level, situation, quoted, len(rows), tuple(summaries),
+                        advice.advice, advice.avoid)  # fmt: skip
+    return row, draft
+
+
+def learn(
+    snap: GraphSnapshot,
+    situations: np.ndarray | None,
+    writer: LessonWriter,
+    config: AbstractionConfig,
+) -> Learned:
+    """Learn the namespace's abstractions from a snapshot and the GNN's situation encodings."""
+    if len(snap) < max(config.min_support, 2):
+        return Learned([], [], retired=[a.id for a in snap.abstractions])
+    z = snap.contexts.astype(np.float32)
+    if situations is not None and config.gnn_weight > 0:
+        z = np.concatenate([z, config.gnn_weight * normalise(situations)], axis=1)
+    mapping = approach_map(snap.contexts, snap.responses)
+    res = residual(snap.responses - snap.contexts @ mapping, np.zeros(snap.responses.shape[1]))
+    labels = _group(res, config.approach_threshold, cap=config.approach_sample)
+    centroids = normalise(
+        np.stack([res[labels == a].mean(0) for a in range(int(labels.max()) + 1)])
+    )
+    fine = _fine(snap, normalise(z), labels, centroids, config)
+    out = Learned([], [], mapping=mapping, centroids=centroids)
+    broad = _broad(fine, snap, labels, centroids, config)
+    row_of = {node: i for i, node in enumerate(snap.ids)}
+    who = contributors(snap.users, snap.sessions, snap.ids)
+    created = {a.id: a.created_at for a in snap.abstractions}
+    broad_ids: list[str] = []
+    broad_means: list[dict[int, float]] = []
+    for level, clusters in ((1, broad), (0, fine)):
+        inherited = _match(clusters, level, snap, row_of)
+        rows, drafts = [], []
+        for c, cluster in enumerate(clusters):
+            node_id = inherited[c] or new_id("abs")
+            out.kept, out.new = (
+                out.kept + (inherited[c] is not None),
+                out.new + (inherited[c] is None),
+            )
+            stats = {a: _stats(snap, cluster.members[cluster.approaches == a])
+                     for a in range(len(cluster.centroids))}  # fmt: skip
+            prior = None
+            if level == 0 and cluster.parent is not None:
+                parent = broad[cluster.parent]
+                means = broad_means[cluster.parent]
+                prior = {
+                    a: means[g] for (i, a), g in parent.child_map.items() if i == c and g in means
+                }
+            advice = advise(stats, prior, strength=config.prior_strength, margin=config.margin)
+            if level == 1:
+                broad_ids.append(node_id)
+                broad_means.append(advice.means)
+            row, draft = _row(cluster, snap, res, who, node_id, created.get(node_id, time.time()),
+                              advice, config)  # fmt: skip
+            if level == 0 and cluster.parent is not None:
+                row = _with_parent(row, broad_ids[cluster.parent], broad[cluster.parent], c)
+            rows.append(row)
+            drafts.append(draft)
+            pairs = zip(cluster.members.tolist(), cluster.approaches.tolist(), strict=True)
+            out.memberships += [MembershipRow(node_id, snap.ids[r], int(a)) for r, a in pairs]
+        for row, lesson in zip(rows, writer.write(drafts), strict=True):
+            out.rows.append(_replace(row, lesson=lesson))
+    alive = {row.id for row in out.rows}
+    out.retired = [a.id for a in snap.abstractions if a.id not in alive]
+    return out
+
+
+def _with_parent(
+    row: AbstractionRow, parent_id: str, parent: _Cluster, child: int
+) -> AbstractionRow:
+    data = dict(row.data)
+    for a, approach in enumerate(data["approaches"]):
+        approach["parent"] = parent.child_map.get((child, a))
+    return _replace(row, parent_id=parent_id, data=data)
+
+
+def _replace(row: AbstractionRow, **changes: object) -> AbstractionRow:
+    from dataclasses import replace
+
+    return replace(row, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,260 @@
+"""The serving state of a namespace's lessons: abstractions, their index and the GNN.
+
+One :class:`LessonState` per namespace lives in the engine: the abstractions of the last
+consolidation with an exact FAISS index over the specific ones' situation prototypes, the
+trained GNN and the embeddings it gave the experiences. Recall reads it; ``remember`` joins new
+experiences to their nearest abstraction online (a new approach when the response is unlike
+every known one); a consolidation builds a new state and the engine swaps it in whole.
+
+Example:
+    >>> from absmem.lesson_state import LessonState
+    >>> from absmem.abstraction import AbstractionConfig
+    >>> state = LessonState([], None, AbstractionConfig())
+    >>> state.nearest(__import__("numpy").zeros((1, 4), "float32"), 3)
+    []
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field, replace
+
+import faiss
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.numpy import load as load_arrays
+from safetensors.numpy import save as save_arrays
+
+from .abstraction import AbstractionConfig, Advice, advise, residual
+from .errors import StoreCorruptError
+from .gnn import ExperienceGNN, load_model
+from .lessons import ApproachSummary, LessonDraft, TemplateLessonWriter
+from .store.base import AbstractionRow, ApproachStats, GraphStore, MembershipRow
+from .types import MemoryItem, Outcome
+
+__all__ = ["APPROACHES_BLOB", "EMBEDDINGS_BLOB", "GNN_BLOB", "LessonState", "pack_arrays"]
+
+logger = logging.getLogger(__name__)
+
+APPROACHES_BLOB = "approaches"
+"""Blob name of the approach map and the global approach centroids (safetensors)."""
+GNN_BLOB = "gnn"
+"""Blob name of the GNN weights (safetensors)."""
+EMBEDDINGS_BLOB = "gnn_embeddings"
+"""Blob name of the experience embeddings the GNN gave (safetensors: ``seqs``, ``h``)."""
+
+
+def pack_arrays(**arrays: np.ndarray) -> bytes:
+    """Named arrays as safetensors bytes (never pickle)."""
+    return save_arrays({name: np.ascontiguousarray(a) for name, a in arrays.items()})
+
+
+def _unpack(store: GraphStore, namespace: str, name: str) -> dict[str, np.ndarray] | None:
+    blob = store.get_blob(namespace, name)
+    if blob is None:
+        return None
+    try:
+        return load_arrays(blob[0])
+    except (SafetensorError, ValueError) as err:
+        raise StoreCorruptError(f"{name}: expected safetensors arrays, {err}") from err
+
+
+def approaches(row: AbstractionRow) -> int:
+    """Number of approaches of an abstraction."""
+    return len(row.data["approaches"])
+
+
+@dataclass
+class LessonState:
+    """A namespace's abstractions, their prototype index, and the GNN with its embeddings."""
+
+    rows: list[AbstractionRow]
+    model: ExperienceGNN | None
+    config: AbstractionConfig
+    seqs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    mapping: np.ndarray | None = None
+    centroids: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.by_id = {row.id: i for i, row in enumerate(self.rows)}
+        self.fine = [i for i, row in enumerate(self.rows)
+                     if row.level == 0 and not row.data.get("retired")]  # fmt: skip
+        self.index: faiss.IndexFlatIP | None = None
+        if self.fine:
+            protos = np.stack([self.rows[i].vectors[0] for i in self.fine]).astype(np.float32)
+            self.index = faiss.IndexFlatIP(protos.shape[1])
+            self.index.add(protos)
+
+    @classmethod
+    def load(cls, store: GraphStore, namespace: str, config: AbstractionConfig) -> LessonState:
+        """The state kept in the store (no abstractions and no model before a consolidation)."""
+        rows = store.abstractions(namespace)
+        model, seqs, h = None, np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        blob = store.get_blob(namespace, GNN_BLOB)
+        if blob is not None:
+            model, _ = load_model(blob[0])
+            packed = _unpack(store, namespace, EMBEDDINGS_BLOB)
+            if packed is not None:
+                seqs, h = packed["seqs"], packed["h"]
+        approach = _unpack(store, namespace, APPROACHES_BLOB) or {}
+        return cls(rows, model, config, seqs, h, approach.get("map"), approach.get("centroids"))
+
+    # -- lookup -------------------------------------------------------------------------------
+
+    def nearest(self, vectors: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """``(row, cosine)`` of the ``k`` specific abstractions nearest to one query vector."""
+        if self.index is None or k <= 0:
+            return []
+        scores, found = self.index.search(np.ascontiguousarray(vectors[:1], dtype=np.float32),
+                                          min(k, len(self.fine)))  # fmt: skip
+        return [(self.fine[int(j)], float(s)) for j, s in zip(found[0], scores[0], strict=True)
+                if j >= 0]  # fmt: skip
+
+    def embedded(self, seqs: np.ndarray) -> np.ndarray:
+        """Row of each key in the embeddings, or -1."""
+        if not len(self.seqs):
+            return np.full(len(seqs), -1, dtype=np.int64)
+        pos = np.clip(np.searchsorted(self.seqs, seqs), 0, len(self.seqs) - 1)
+        return np.where(self.seqs[pos] == seqs, pos, -1)
+
+    @torch.no_grad()
+    def predict(
+        self, query: np.ndarray, seqs: np.ndarray, similarity: np.ndarray, responses: np.ndarray
+    ) -> np.ndarray | None:
+        """GNN-predicted success of each response for the query (``None`` without a model).
+
+        The query joins the graph through its FAISS neighbours ``seqs`` (with ``similarity``):
+        its situation is encoded from their embeddings, then the reward head reads each
+        response in that situation.
+        """
+        if self.model is None or not len(responses):
+            return None
+        rows = self.embedded(seqs)
+        keep = np.flatnonzero(rows >= 0)[: self.model.config.neighbours]
+        h = torch.from_numpy(self.embeddings[rows[keep]]).unsqueeze(0)
+        sim = torch.from_numpy(similarity[keep].astype(np.float32)).unsqueeze(0)
+        s = self.model.situation(torch.from_numpy(query[:1].astype(np.float32)), h, sim)
+        logits = self.model.reward_logit(
+            s.expand(len(responses), -1), torch.from_numpy(responses.astype(np.float32))
+        )
+        return torch.sigmoid(logits).numpy()
+
+    def exemplar_vector(self, node: str, approach: int) -> np.ndarray:
+        """The response vector of an approach's exemplar (its centroid when none is quoted)."""
+        row = self.rows[self.by_id[node]]
+        vector: np.ndarray = row.vectors[2 + approaches(row) + approach]
+        return vector
+
+    # -- online assignment --------------------------------------------------------------------
+
+    def assign(
+        self, experience_id: str, context: np.ndarray, response: np.ndarray, text: str
+    ) -> tuple[list[MembershipRow], AbstractionRow | None]:
+        """Join a new experience to its nearest specific abstraction, if one is near enough.
+
+        Returns the membership and, when the response opened a new approach, the changed row
+        (the caller persists it).
+        """
+        found = self.nearest(context.reshape(1, -1), 1)
+        if not found or found[0][1] < self.config.assign_threshold:
+            return [], None
+        i = found[0][0]
+        row = self.rows[i]
+        glob = self._approach(context, response)
+        specs = row.data["approaches"]
+        for a, spec in enumerate(specs):
+            if spec.get("global") == glob:
+                return [MembershipRow(row.id, experience_id, a)], None
+        k = len(specs)
+        data = json.loads(json.dumps(row.data))
+        data["approaches"].append({"exemplar": text, "exemplar_id": experience_id, "members": 1,
+                                   "parent": None, "global": glob})  # fmt: skip
+        centroid = self.centroids[glob] if self.centroids is not None else response
+        vectors = np.vstack([row.vectors[: 2 + k], centroid, row.vectors[2 + k :], response])
+        changed = replace(row, data=data, vectors=vectors.astype(np.float32))
+        self.rows[i] = changed
+        return [MembershipRow(row.id, experience_id, k)], changed
+
+    def _approach(self, context: np.ndarray, response: np.ndarray) -> int:
+        """The global approach of a response (a new one when it is unlike every known one)."""
+        if self.mapping is None or self.centroids is None:
+            self.mapping = np.zeros((len(context), len(context)), dtype=np.float32)
+            self.centroids = np.zeros((0, len(context)), dtype=np.float32)
+        direction = residual((response - context @ self.mapping).reshape(1, -1),
+                             np.zeros(len(response)))[0]  # fmt: skip
+        if len(self.centroids):
+            sims = self.centroids @ direction
+            best = int(np.argmax(sims))
+            if float(sims[best]) >= self.config.approach_threshold:
+                return best
+        self.centroids = np.vstack([self.centroids, direction]).astype(np.float32)
+        return len(self.centroids) - 1
+
+    # -- advice and rendering -----------------------------------------------------------------
+
+    def advice(self, stats: list[ApproachStats]) -> dict[str, Advice]:
+        """Advice of every abstraction in ``stats`` (broad ones shrink specific ones)."""
+        by: dict[str, dict[int, tuple[float, float]]] = {}
+        for st in stats:
+            by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
+        out: dict[str, Advice] = {}
+        c = self.config
+        for node in sorted(by, key=lambda a: -self.rows[self.by_id[a]].level):
+            row = self.rows[self.by_id[node]]
+            prior = None
+            parent = out.get(row.parent_id) if row.parent_id else None
+            if parent is not None:
+                prior = {
+                    a: parent.means[p]
+                    for a, spec in enumerate(row.data["approaches"])
+                    if (p := spec.get("parent")) is not None and p in parent.means
+                }
+            out[node] = advise(by[node], prior, strength=c.prior_strength, margin=c.margin)
+        return out
+
+    def render(
+        self, node: str, advice: Advice, stats: dict[int, tuple[float, float]], score: float,
+        propensity: float, rank: int, similarity: float,
+    ) -> MemoryItem:  # fmt: skip
+        """One lesson as a served :class:`MemoryItem`."""
+        row = self.rows[self.by_id[node]]
+        specs = row.data["approaches"]
+        text = row.lesson
+        if (
+            advice.advice != row.data.get("advice")
+            or advice.avoid != row.data.get("avoid")
+            or not text
+        ):
+            text = TemplateLessonWriter().write([self.draft(row, advice, stats)])[0]
+        total = Outcome.pool(
+            Outcome(alpha=1.0 + s, beta=1.0 + f, n=s + f) for s, f in stats.values()
+        )
+        utility = advice.means.get(advice.advice, total.mean) if advice.advice is not None \
+            else total.mean  # fmt: skip
+
+        def exemplar(i: int | None) -> str | None:
+            return specs[i]["exemplar"] if i is not None and i < len(specs) else None
+
+        return MemoryItem(
+            id=row.id, kind="lesson", text=text, score=score, propensity=propensity, rank=rank,
+            similarity=similarity, advice=exemplar(advice.advice), avoid=exemplar(advice.avoid),
+            support=total.n, utility=utility,
+        )  # fmt: skip
+
+    def draft(
+        self, row: AbstractionRow, advice: Advice, stats: dict[int, tuple[float, float]]
+    ) -> LessonDraft:
+        """What a lesson says under the live statistics."""
+        specs = row.data["approaches"]
+        summaries = tuple(
+            ApproachSummary(spec["exemplar"], *stats.get(a, (0.0, 0.0)), int(spec["members"]))
+            for a, spec in enumerate(specs)
+        )
+        valid = range(len(specs))
+        return LessonDraft(row.id, row.level, row.situation, bool(row.data.get("quoted")),
+                           row.support, summaries,
+                           advice.advice if advice.advice in valid else None,
+                           advice.avoid if advice.avoid in valid else None)  # fmt: skip
