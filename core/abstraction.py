@@ -60,6 +60,7 @@ class AbstractionConfig:
         assign_threshold: cosine to a prototype for a new experience to join it online.
         min_quote_users: distinct contributors before a lesson may quote a request.
         prior_strength: pseudo-observations the broad pattern's rate counts for in advice.
+        min_evidence: own feedback an approach needs before a lesson advises it.
         margin: an approach is advised above ``0.5 + margin``, avoided below ``0.5 - margin``.
         seed: seeds k-means.
     """
@@ -73,6 +74,7 @@ class AbstractionConfig:
     approach_sample: int = 2000
     min_quote_users: int = 3
     prior_strength: float = 2.0
+    min_evidence: float = 0.0
     margin: float = 0.1
     seed: int = 0
 
@@ -117,8 +119,12 @@ def advise(
     *,
     strength: float = 2.0,
     margin: float = 0.1,
+    min_evidence: float = 0.0,
 ) -> Advice:
-    """Advice from per-approach ``(successes, failures)``, shrunk toward ``prior`` rates."""
+    """Advice from per-approach ``(successes, failures)``, shrunk toward ``prior`` rates.
+
+    An approach is advised only with at least ``min_evidence`` feedback of its own here.
+    """
     prior = prior or {}
     means: dict[int, float] = {}
     for approach in set(stats) | set(prior):
@@ -128,10 +134,11 @@ def advise(
             continue
         means[approach] = (s + strength * m) / (s + f + strength)
     rated = {a: v for a, v in means.items() if sum(stats.get(a, (0.0, 0.0))) > 0 or a in prior}
-    best = max(rated, key=lambda a: (rated[a], -a), default=None)
+    backed = {a: v for a, v in rated.items() if sum(stats.get(a, (0.0, 0.0))) >= min_evidence}
+    best = max(backed, key=lambda a: (backed[a], -a), default=None)
     worst = min(rated, key=lambda a: (rated[a], a), default=None)
     return Advice(
-        advice=best if best is not None and rated[best] >= 0.5 + margin else None,
+        advice=best if best is not None and backed[best] >= 0.5 + margin else None,
         avoid=worst if worst is not None and worst != best and rated[worst] <= 0.5 - margin
         else None,
         means=means,
@@ -410,7 +417,8 @@ def learn(
                 prior = {
                     a: means[g] for (i, a), g in parent.child_map.items() if i == c and g in means
                 }
-            advice = advise(stats, prior, strength=config.prior_strength, margin=config.margin)
+            advice = advise(stats, prior, strength=config.prior_strength, margin=config.margin,
+                            min_evidence=config.min_evidence)  # fmt: skip
             if level == 1:
                 broad_ids.append(node_id)
                 broad_means.append(advice.means)

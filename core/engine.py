@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -23,15 +22,14 @@ import numpy as np
 
 from .abstraction import Advice
 from .assess import Assessor
-from .consolidate import ConsolidateConfig, Plan, plan
+from .consolidate import ConsolidateConfig
 from .embed.base import Embedder, Vectors
+from .engine_consolidate import ConsolidationMixin
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
-from .forgetting import retired
-from .gnn import ExperienceGNN, save_model
 from .graph import insert_edges
 from .ids import new_id
 from .index import CandidateIndex, IndexFileError, IndexParams
-from .lesson_state import APPROACHES_BLOB, EMBEDDINGS_BLOB, GNN_BLOB, LessonState, pack_arrays
+from .lesson_state import LessonState
 from .lessons import LessonWriter, TemplateLessonWriter
 from .policy import Candidate, Ranker, position_weight
 from .render import render_item
@@ -41,9 +39,7 @@ from .store.base import (
     CreditRow,
     ExperienceRow,
     FeedbackRow,
-    GraphSnapshot,
     GraphStore,
-    MembershipRow,
     RecallItemRow,
     RecallRow,
     StoredExperience,
@@ -51,7 +47,6 @@ from .store.base import (
 from .types import (
     Assessment,
     AssessmentBasis,
-    ConsolidationReport,
     Experience,
     Feedback,
     ForgetReport,
@@ -67,7 +62,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Engine:
+class Engine(ConsolidationMixin):
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
     Args:
@@ -534,104 +529,6 @@ class Engine:
                               recalls=result.recalls, feedback=result.feedback)  # fmt: skip
         return report, touched
 
-    # -- consolidation ------------------------------------------------------------------------
-
-    async def consolidate(self, namespace: str, *, retrain: bool = True) -> ConsolidationReport:
-        """Retrain the GNN, re-learn abstractions and lessons, compact absorbed episodes.
-
-        The heavy part runs on its own thread while the worker keeps serving ``recall`` and
-        ``remember`` from the previous state; the result is written in one transaction and
-        swapped in. Experiences remembered meanwhile join the new abstractions online.
-        """
-        lock = self._consolidating.setdefault(namespace, asyncio.Lock())
-        async with lock:
-            start = time.perf_counter()
-            snap, previous = await self._run("consolidate", self._snapshot, namespace)
-            writer = self.writer
-            config = self.consolidation
-            if not retrain and previous is not None:
-                config = replace(config, gnn=replace(config.gnn, finetune_epochs=0))
-            made = await asyncio.to_thread(plan, snap, previous, writer, config)
-            report = await self._run("consolidate", self._apply, namespace, snap, made)
-            report.seconds["total"] = round(time.perf_counter() - start, 3)
-            return report
-
-    def _snapshot(self, namespace: str) -> tuple[GraphSnapshot, ExperienceGNN | None]:
-        return self.store.snapshot(namespace), self._lesson_state(namespace).model
-
-    def _apply(self, namespace: str, snap: GraphSnapshot, made: Plan) -> ConsolidationReport:
-        """Write a plan, swap the serving state, join late arrivals, compact episodes."""
-        mark = time.perf_counter()
-        old = {a.id: a.lesson for a in snap.abstractions}
-        blobs = []
-        trained = made.trained
-        if trained is not None:
-            weights, meta = save_model(trained.model, trained.metrics)
-            packed = pack_arrays(seqs=snap.seqs, h=trained.embeddings)
-            blobs = [(GNN_BLOB, weights, meta), (EMBEDDINGS_BLOB, packed, {})]
-        learned = made.learned
-        if learned.mapping is not None and learned.centroids is not None:
-            packed = pack_arrays(map=learned.mapping, centroids=learned.centroids)
-            blobs.append((APPROACHES_BLOB, packed, {}))
-        rows = self._retire(namespace, made.learned.rows)
-        self.store.replace_abstractions(namespace, rows, made.learned.memberships, blobs)
-        old_state = self._lesson_state(namespace)
-        state = LessonState(
-            rows, trained.model if trained is not None else old_state.model,
-            self.consolidation.abstraction,
-            snap.seqs if trained is not None else old_state.seqs,
-            trained.embeddings if trained is not None else old_state.embeddings,
-            learned.mapping, learned.centroids,
-        )  # fmt: skip
-        self._lessons[namespace] = state
-        self._join_late(namespace, state, int(snap.seqs.max()) if len(snap) else 0)
-        compacted = self.store.compact(namespace, made.compact) if made.compact else []
-        if compacted:
-            self._index(namespace).remove(np.asarray(compacted, dtype=np.int64))
-            self._seen[namespace] += 1
-            self._save_indexes([namespace])
-        made.seconds["write"] = round(time.perf_counter() - mark, 3)
-        return ConsolidationReport(
-            namespace=namespace, experiences=len(snap),
-            abstractions=sum(r.level == 0 for r in rows), broad=sum(r.level > 0 for r in rows),
-            kept=made.learned.kept, new=made.learned.new, retired=len(made.learned.retired)
-            + sum(bool(r.data.get("retired")) for r in rows),
-            lessons_changed=sum(old.get(r.id) != r.lesson for r in rows),
-            compacted=len(compacted), full_episodes=len(self.store.keys(namespace)),
-            trained=trained is not None, training=trained.metrics if trained is not None else {},
-            seconds=made.seconds,
-        )  # fmt: skip
-
-    def _retire(self, namespace: str, rows: list[AbstractionRow]) -> list[AbstractionRow]:
-        """Mark lessons whose usage shows they do not pay as retired (no longer served)."""
-        usage = self.store.item_usage(namespace, [r.id for r in rows])
-        config = self.consolidation.forgetting
-        out = []
-        for row in rows:
-            if row.id in usage and retired(usage[row.id], config):
-                out.append(replace(row, data=dict(row.data, retired=True)))
-            else:
-                out.append(row)
-        return out
-
-    def _join_late(self, namespace: str, state: LessonState, after: int) -> None:
-        """Join experiences remembered during the consolidation to the new abstractions."""
-        late = [int(k) for k in self.store.keys(namespace) if k > after]
-        if not late:
-            return
-        contexts = self.store.get_vectors(namespace, late)
-        responses = self.store.get_response_vectors(namespace, late)
-        members: list[MembershipRow] = []
-        changed: dict[str, AbstractionRow] = {}
-        for i, exp in enumerate(self.store.get_experiences(namespace, late)):
-            joined, row = state.assign(exp.id, contexts[i], responses[i], exp.response)
-            members += joined
-            if row is not None:
-                changed[row.id] = row
-        self.store.add_memberships(namespace, members)
-        for row in changed.values():
-            self.store.put_abstraction(row)
-
     async def get(self, namespace: str, experience_id: str) -> Experience | None:
         """One stored experience, or ``None``."""
         stored = await self._run("get", self.store.get_experience, namespace, experience_id)
@@ -643,8 +540,10 @@ class Engine:
                           metadata=stored.metadata, created_at=stored.created_at,
                           outcome=stored.outcome, usage=stored.usage)  # fmt: skip
 
-    async def count(self, namespace: str) -> int:
-        """Number of experiences stored in ``namespace``."""
+    async def count(self, namespace: str, *, episodes: bool = False) -> int:
+        """Number of experiences in ``namespace`` (``episodes``: only those with their text)."""
+        if episodes:
+            return await self._run("count", lambda: len(self.store.keys(namespace)))
         return await self._run("count", self.store.count, namespace)
 
     async def flush(self) -> None:

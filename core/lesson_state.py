@@ -212,7 +212,8 @@ class LessonState:
                     for a, spec in enumerate(row.data["approaches"])
                     if (p := spec.get("parent")) is not None and p in parent.means
                 }
-            out[node] = advise(by[node], prior, strength=c.prior_strength, margin=c.margin)
+            out[node] = advise(by[node], prior, strength=c.prior_strength, margin=c.margin,
+                               min_evidence=c.min_evidence)  # fmt: skip
         return out
 
     def render(

@@ -364,9 +364,10 @@ class AbstractionMemory:
         """Sync twin of :meth:`aget`."""
         return self._sync("get", self.aget(experience_id, **kwargs))
 
-    async def acount(self, *, namespace: str | None = None) -> int:
-        """Number of experiences in the namespace."""
-        return await self._engine.count(self._ns(namespace))
+    async def acount(self, *, namespace: str | None = None, episodes: bool = False) -> int:
+        """Number of experiences in the namespace (``episodes=True``: only those that still
+        hold their text, not compacted by forgetting)."""
+        return await self._engine.count(self._ns(namespace), episodes=episodes)
 
     def count(self, **kwargs: Any) -> int:
         """Sync twin of :meth:`acount`."""

@@ -225,3 +225,35 @@ def test_lessons_survive_reopen(tmp_path: Path) -> None:
         again = mem.recall("sit3 question new", k=5).items
     assert [(i.id, i.kind, i.advice) for i in again] == [(i.id, i.kind, i.advice) for i in first]
     assert any(i.kind == "lesson" for i in again)
+
+
+def test_an_llm_writes_lessons_at_consolidation_only(tmp_path: Path) -> None:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from absmem import LLMLessonWriter
+
+    batches: list[int] = []
+
+    class Counting(GenericFakeChatModel):
+        def batch(self, inputs, config=None, **kwargs):  # type: ignore[no-untyped-def]
+            batches.append(len(inputs))
+            return super().batch(inputs, config, **kwargs)
+
+    model = Counting(messages=iter(["Take approach one in this situation."] * 200))
+    writer = LLMLessonWriter(model, batch_size=4)
+    with AbstractionMemory.open(tmp_path / "m", embedder=PlantedEmbedder(), consolidation=CONFIG,
+                                writer=writer) as mem:  # fmt: skip
+        teach(mem, 10, np.random.default_rng(9))
+        assert batches == []
+        report = mem.consolidate()
+        lessons = mem._engine.store.abstractions("default")
+        per_level = [sum(a.level == level for a in lessons) for level in (0, 1)]
+        assert len(batches) == sum(-(-n // 4) for n in per_level)  # one call per batch of 4
+        assert max(batches) <= 4
+        assert sum(batches) == len(lessons)
+        assert report.lessons_changed == len(lessons)
+        assert all(a.lesson == "Take approach one in this situation." for a in lessons)
+        served = len(batches)
+        for _ in range(3):
+            mem.recall("sit0 question again", k=5)
+        assert len(batches) == served

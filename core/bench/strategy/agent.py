@@ -156,6 +156,7 @@ class MemoryAgent:
         k: items recalled per request.
         seed: seed of the agent's random generator.
         consolidate_every: interactions between ``consolidate()`` calls, when the memory has it.
+        name: the system's name in the reports.
     """
 
     name = "absmem"
@@ -170,7 +171,9 @@ class MemoryAgent:
         k: int = 5,
         seed: int = 0,
         consolidate_every: int = 500,
+        name: str = "absmem",
     ) -> None:
+        self.name = name
         self.memory = memory
         self.decoder = decoder
         self.default = default
@@ -216,5 +219,5 @@ class MemoryAgent:
             self.consolidations_ += 1
 
     def stored(self) -> int:
-        """Experiences in the memory."""
-        return self.memory.count()
+        """Experiences in the memory that still hold their text (not compacted)."""
+        return self.memory.count(episodes=True)

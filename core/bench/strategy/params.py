@@ -31,6 +31,8 @@ class StrategyParams:
         recency_threshold: cosine at which the recency buffer counts a request as similar.
         vector_k: neighbours consulted by the vector-memory baseline.
         consolidate_every: interactions between ``consolidate()`` calls (when it exists).
+        forgetting_budget: full episodes the forgetting variant keeps, as a share of the
+            stream (its ``episode_budget``).
         seed: seeds the stream, the hidden table, exploration and the reward draws.
         tag: suffix of the figure names (``"-quick"`` for the smoke run).
     """
@@ -48,6 +50,7 @@ class StrategyParams:
     recency_threshold: float = 0.5
     vector_k: int = 10
     consolidate_every: int = 500
+    forgetting_budget: float = 0.2
     seed: int = 0
     tag: str = ""
 

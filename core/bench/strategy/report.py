@@ -73,6 +73,7 @@ def strategy_markdown(result: dict[str, Any]) -> str:
         f"Seed {p['seed']}; exploration epsilon {p['epsilon']} for every learning system. "
         f"Embedder: {result['embedder']}; advice-to-approach decoding accuracy "
         f"{w['advice_decoding_accuracy']:.3f}. Consolidation: {result['absmem']['consolidation']}.",
+        *_forgetting_line(result),
         "",
         markdown_table(header, _system_rows(result)),
         "",
@@ -91,3 +92,16 @@ def strategy_markdown(result: dict[str, Any]) -> str:
     ]
     lines += [f"![strategy: {f}](../results/{f})" for f in result["figures"]]
     return "\n".join(lines)
+
+
+def _forgetting_line(result: dict[str, Any]) -> list[str]:
+    """What the forgetting variant kept, when the run had one."""
+    lean = result["absmem"].get("forgetting")
+    if not lean:
+        return []
+    return [
+        f"'absmem + forgetting' compacts absorbed episodes past a budget of "
+        f"{lean['episode_budget']:,} full episodes: at the end it kept {lean['full_episodes']:,} "
+        f"of {lean['experiences']:,} interactions as full episodes "
+        f"({100 * lean['full_share']:.1f}%); its 'nodes per interaction' counts those."
+    ]

@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from ...consolidate import ConsolidateConfig
 from ...embed import Embedder, MiniLMEmbedder
+from ...forgetting import ForgettingConfig
 from ...memory import AbstractionMemory
 from ..data import BenchDataError, Clinc150, load_clinc150
 from ..report import machine, now
@@ -39,7 +41,10 @@ from .plots import plot_strategy
 from .summary import summarise_run
 from .world import KINDS, Request, StrategyWorld, TableParams, request_kind, topic_of
 
-__all__ = ["StrategyParams", "run_strategy"]
+FORGETTING = "absmem + forgetting"
+"""Name of the memory agent whose absorbed episodes are compacted (a 20% episode budget)."""
+
+__all__ = ["FORGETTING", "StrategyParams", "run_strategy"]
 
 Progress = Callable[[str], None]
 
@@ -133,15 +138,24 @@ def _play(
     names = [a.name for a in world.approaches]
     default, n, stream = names.index(params.default_approach), len(names), len(world.requests)
     marks = np.linspace(0, stream, params.checkpoints + 1).round().astype(int).tolist()
+    budget = int(params.forgetting_budget * stream)
+    forgetting = ConsolidateConfig(forgetting=ForgettingConfig(episode_budget=budget))
     with (
         tempfile.TemporaryDirectory(prefix="absmem-strategy-") as folder,
         AbstractionMemory.open(folder, embedder=setup.memo) as memory,
+        tempfile.TemporaryDirectory(prefix="absmem-strategy-forget-") as folder2,
+        AbstractionMemory.open(folder2, embedder=setup.memo, consolidation=forgetting) as lean,
     ):
         agent = MemoryAgent(memory, setup.decoder, default=default, epsilon=params.epsilon,
                             k=params.k, seed=params.seed,
                             consolidate_every=params.consolidate_every)  # fmt: skip
+        lean_agent = MemoryAgent(lean, setup.decoder, default=default, epsilon=params.epsilon,
+                                 k=params.k, seed=params.seed,
+                                 consolidate_every=params.consolidate_every,
+                                 name=FORGETTING)  # fmt: skip
         policies: list[Policy] = [
             agent,
+            lean_agent,
             VectorMemory(n, default, params.epsilon, params.vector_k, params.seed),
             RecencyBuffer(
                 n,
@@ -165,6 +179,12 @@ def _play(
             "followed_advice": agent.followed_advice_,
             "responses_embedded": setup.memo.computed,
             "memory_count": memory.count(),
+            "forgetting": {
+                "episode_budget": budget,
+                "experiences": lean.count(),
+                "full_episodes": lean.count(episodes=True),
+                "full_share": round(lean.count(episodes=True) / max(stream, 1), 4),
+            },
         }
     return traces, checkpoints, info
 
