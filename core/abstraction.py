@@ -41,7 +41,17 @@ from .ids import new_id
 from .lessons import ApproachSummary, LessonDraft, LessonWriter
 from .store.base import AbstractionRow, GraphSnapshot, MembershipRow
 
-__all__ = ["AbstractionConfig", "Advice", "Learned", "advise", "contributors", "learn", "residual"]
+__all__ = [
+    "AbstractionConfig",
+    "Advice",
+    "Learned",
+    "advise",
+    "approach_directions",
+    "approach_map",
+    "contributors",
+    "learn",
+    "residual",
+]
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class AbstractionConfig:
     approach_sample: int = 2000
     min_quote_users: int = 3
     prior_strength: float = 2.0
-    min_evidence: float = 0.0
+    min_evidence: float = 2.0
     margin: float = 0.1
     seed: int = 0
 
@@ -245,15 +255,26 @@ class _Cluster:
 
 
 def approach_map(contexts: np.ndarray, responses: np.ndarray, ridge: float = 1.0) -> np.ndarray:
-    """Ridge map from a context to the response expected in it, whatever the approach.
+    """Affine ridge map from a context to the response expected in it, whatever the approach.
 
-    What a response says beyond ``context @ W`` is its approach: the situation's share of the
-    response (its topic, names, the words it echoes) is predicted from the context and removed.
+    What a response says beyond :func:`expected` is its approach: the situation's share of the
+    response (its topic, names, the words it echoes) and what every response shares are
+    predicted and removed. Shape ``(dim + 1, dim)``: the weights, then the intercept.
     """
     x = np.asarray(contexts, dtype=np.float64)
     y = np.asarray(responses, dtype=np.float64)
-    gram = x.T @ x + ridge * np.eye(x.shape[1])
-    return np.linalg.solve(gram, x.T @ y).astype(np.float32)
+    x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
+    xc, yc = x - x_mean, y - y_mean
+    weights = np.linalg.solve(xc.T @ xc + ridge * np.eye(x.shape[1]), xc.T @ yc)
+    return np.vstack([weights, y_mean - x_mean @ weights]).astype(np.float32)
+
+
+def approach_directions(
+    contexts: np.ndarray, responses: np.ndarray, mapping: np.ndarray
+) -> np.ndarray:
+    """Normalised residuals of responses beyond what their contexts predict (approaches)."""
+    expected = np.asarray(contexts, np.float32) @ mapping[:-1] + mapping[-1]
+    return normalise(np.asarray(responses, np.float32) - expected)
 
 
 def _local(cluster_members: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -353,7 +374,8 @@ def _row(
         s, f = _stats(snap, used) if len(used) else (0.0, 0.0)
         text = snap.responses_text[pick] if pick is not None else None
         approaches.append({"exemplar": text, "exemplar_id": snap.ids[pick] if pick is not None
-                           else None, "members": len(used)})  # fmt: skip
+                           else None, "members": len(used),
+                           "global": int(cluster.globals_[a])})  # fmt: skip
         summaries.append(ApproachSummary(text, s, f, len(used)))
         exemplar_vecs.append(snap.responses[pick] if pick is not None else centroid)
     users = [who[r] for r in rows.tolist()]
@@ -386,7 +408,7 @@ def learn(
     if situations is not None and config.gnn_weight > 0:
         z = np.concatenate([z, config.gnn_weight * normalise(situations)], axis=1)
     mapping = approach_map(snap.contexts, snap.responses)
-    res = residual(snap.responses - snap.contexts @ mapping, np.zeros(snap.responses.shape[1]))
+    res = approach_directions(snap.contexts, snap.responses, mapping)
     labels = _group(res, config.approach_threshold, cap=config.approach_sample)
     centroids = normalise(
         np.stack([res[labels == a].mean(0) for a in range(int(labels.max()) + 1)])

@@ -27,7 +27,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
-from .abstraction import AbstractionConfig, Advice, advise, residual
+from .abstraction import AbstractionConfig, Advice, advise, approach_directions
 from .errors import StoreCorruptError
 from .gnn import ExperienceGNN, load_model
 from .lessons import ApproachSummary, LessonDraft, TemplateLessonWriter
@@ -181,10 +181,10 @@ class LessonState:
     def _approach(self, context: np.ndarray, response: np.ndarray) -> int:
         """The global approach of a response (a new one when it is unlike every known one)."""
         if self.mapping is None or self.centroids is None:
-            self.mapping = np.zeros((len(context), len(context)), dtype=np.float32)
+            self.mapping = np.zeros((len(context) + 1, len(context)), dtype=np.float32)
             self.centroids = np.zeros((0, len(context)), dtype=np.float32)
-        direction = residual((response - context @ self.mapping).reshape(1, -1),
-                             np.zeros(len(response)))[0]  # fmt: skip
+        direction = approach_directions(context.reshape(1, -1), response.reshape(1, -1),
+                                        self.mapping)[0]  # fmt: skip
         if len(self.centroids):
             sims = self.centroids @ direction
             best = int(np.argmax(sims))
