@@ -107,6 +107,7 @@ class Engine(ConsolidationMixin):
         self.consolidation = consolidation or ConsolidateConfig()
         self.writer = writer or TemplateLessonWriter()
         self.lesson_pool = lesson_pool
+        self.local_k = 10
         self.led_to_window = led_to_window
         self._lessons: dict[str, LessonState] = {}
         self._consolidating: dict[str, asyncio.Lock] = {}
@@ -316,7 +317,7 @@ class Engine(ConsolidationMixin):
             Candidate(c.id, similarity[c.seq], c.outcome, c.usage, predicted=predicted.get(c.id))
             for c in stats
         ]
-        lessons = self._lesson_candidates(namespace, state, vectors, near)
+        lessons = self._lesson_candidates(namespace, state, vectors, near, stats, similarity)
         for node, (sim, advice, approach_stats, pred) in lessons.items():
             utility = advice.means.get(advice.advice, 0.5) if advice.advice is not None else 0.5
             weight = sum(s + f for s, f in approach_stats.values()) + 2.0
@@ -366,8 +367,15 @@ class Engine(ConsolidationMixin):
         state: LessonState,
         vectors: Vectors,
         near: tuple[np.ndarray, np.ndarray],
+        stats: Sequence[CandidateStats],
+        similarity: dict[int, float],
     ) -> dict[str, tuple[float, Advice, dict[int, tuple[float, float]], float | None]]:
-        """The nearest specific lessons and their broader ones, with live advice."""
+        """The nearest specific lessons and their broader ones, with live advice.
+
+        The nearest lesson's advice also weighs the query's own neighbourhood: the outcomes of
+        the ``local_k`` most similar experiences, by the approach each used, shrunk toward the
+        lesson's rates (which are shrunk toward the broader lesson's).
+        """
         found = state.nearest(vectors, self.lesson_pool)
         if not found:
             return {}
@@ -378,6 +386,11 @@ class Engine(ConsolidationMixin):
                 sims[parent] = max(sims.get(parent, -1.0), s)
         live = self.store.approach_stats(namespace, list(sims))
         advice = state.advice(live)
+        nearest = state.rows[found[0][0]].id
+        if nearest in advice and stats:
+            close = sorted(stats, key=lambda c: -similarity[c.seq])[: self.local_k]
+            members = self.store.memberships_of(namespace, [c.id for c in close])
+            advice[nearest] = state.local_advice(nearest, advice[nearest], close, members)
         by: dict[str, dict[int, tuple[float, float]]] = {}
         for st in live:
             by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)

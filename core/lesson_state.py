@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import faiss
@@ -31,7 +32,7 @@ from .abstraction import AbstractionConfig, Advice, advise, approach_directions
 from .errors import StoreCorruptError
 from .gnn import ExperienceGNN, load_model
 from .lessons import ApproachSummary, LessonDraft, TemplateLessonWriter
-from .store.base import AbstractionRow, ApproachStats, GraphStore, MembershipRow
+from .store.base import AbstractionRow, ApproachStats, CandidateStats, GraphStore, MembershipRow
 from .types import MemoryItem, Outcome
 
 __all__ = ["APPROACHES_BLOB", "EMBEDDINGS_BLOB", "GNN_BLOB", "LessonState", "pack_arrays"]
@@ -215,6 +216,41 @@ class LessonState:
             out[node] = advise(by[node], prior, strength=c.prior_strength, margin=c.margin,
                                min_evidence=c.min_evidence)  # fmt: skip
         return out
+
+    def local_advice(
+        self, node: str, base: Advice, close: Sequence[CandidateStats],
+        members: dict[str, list[tuple[str, int]]],
+    ) -> Advice:  # fmt: skip
+        """A lesson's advice for one query: its neighbours' outcomes by approach, shrunk
+        toward the lesson's own rates."""
+        row = self.rows[self.by_id[node]]
+        local_of = {spec.get("global"): a for a, spec in enumerate(row.data["approaches"])}
+        evidence: dict[int, tuple[float, float]] = {}
+        for c in close:
+            for owner, approach in members.get(c.id, []):
+                owner_row = self.rows[self.by_id[owner]] if owner in self.by_id else None
+                if owner_row is None or owner_row.level != 0:
+                    continue
+                specs = owner_row.data["approaches"]
+                glob = specs[approach].get("global") if approach < len(specs) else None
+                if glob in local_of:
+                    a = local_of[glob]
+                    s, f = evidence.get(a, (0.0, 0.0))
+                    evidence[a] = (s + c.outcome.alpha - 1.0, f + c.outcome.beta - 1.0)
+                break
+        if not evidence:
+            return base
+        conf = self.config
+        prior = {a: base.means.get(a, 0.5) for a in set(evidence) | set(base.means)}
+        local = advise(evidence, prior, strength=conf.prior_strength, margin=conf.margin)
+        keep = {a for a in evidence if sum(evidence[a]) >= 1.0}
+        if base.advice is not None:
+            keep.add(base.advice)
+        best = max(keep, key=lambda a: (local.means.get(a, 0.0), -a), default=None)
+        advice = best if best is not None and local.means.get(best, 0.0) >= 0.5 + conf.margin \
+            else None  # fmt: skip
+        avoid = local.avoid if local.avoid != advice else None
+        return Advice(advice=advice, avoid=avoid, means=local.means)
 
     def render(
         self, node: str, advice: Advice, stats: dict[int, tuple[float, float]], score: float,

@@ -364,6 +364,12 @@ class GraphStore(Protocol):
         """The usage posterior of items (lessons) from the credit ledger."""
         ...
 
+    def memberships_of(
+        self, namespace: str, experience_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """``(abstraction id, approach)`` of each experience's memberships."""
+        ...
+
     def abstractions_of(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> list[str]:

@@ -163,6 +163,23 @@ class AbstractionTables:
         )
         return {r[0]: Outcome(alpha=1.0 + r[1], beta=1.0 + r[2], n=r[3]) for r in rows}
 
+    def memberships_of(
+        self, namespace: str, experience_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """``(abstraction id, approach)`` of each experience's memberships."""
+        if not experience_ids:
+            return {}
+        marks = ",".join("?" * len(experience_ids))
+        rows = self._read(
+            "SELECT experience_id, abstraction_id, approach FROM memberships "
+            f"WHERE experience_id IN ({marks}) AND namespace = ?",
+            [*experience_ids, namespace],
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        for exp, node, approach in rows:
+            out.setdefault(exp, []).append((node, int(approach)))
+        return out
+
     def abstractions_of(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> list[str]:
