@@ -83,7 +83,7 @@ class AbstractionConfig:
     assign_threshold: float = 0.5
     approach_sample: int = 2000
     min_quote_users: int = 3
-    prior_strength: float = 2.0
+    prior_strength: float = 1.0
     min_evidence: float = 2.0
     margin: float = 0.1
     seed: int = 0

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass, field
@@ -156,16 +157,35 @@ def train(
     Args:
         data: the extracted graph (:func:`absmem.graph.to_hetero`).
         table: the situation neighbour table (:func:`neighbour_table`).
-        config: hyper-parameters (``previous``'s own config wins when fine-tuning).
-        previous: weights to start from; their config must match the data's dimensions.
+        config: hyper-parameters; when fine-tuning, the architecture comes from ``previous``
+            and the training settings (``finetune_epochs``, ``lr``, ``holdout``, ``seed``)
+            from ``config``.
+        previous: weights to start from (copied: the serving model is never changed).
+
+    Training runs with PyTorch's deterministic algorithms switched on (and the previous setting
+    restored), so a seed gives the same model on any number of CPU threads.
     """
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _train(data, table, config, previous)
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _train(
+    data: HeteroData,
+    table: tuple[np.ndarray, np.ndarray],
+    config: GNNConfig,
+    previous: ExperienceGNN | None,
+) -> TrainResult:
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     x = data[EXPERIENCE].x
     n = x.shape[0]
     dim = (x.shape[1] - 5) // 2
-    model = previous if previous is not None else ExperienceGNN(dim, config)
+    model = copy.deepcopy(previous) if previous is not None else ExperienceGNN(dim, config)
     epochs = config.finetune_epochs if previous is not None else config.epochs
     contexts, responses = x[:, :dim], x[:, dim : 2 * dim]
     weight = data[EXPERIENCE].weight.numpy()

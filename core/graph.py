@@ -135,8 +135,9 @@ def same_approach_edges(responses: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     _, found = index.search(vectors, min(k + 1, n))
     src = np.repeat(np.arange(n), found.shape[1])
     dst = found.ravel()
-    keep = (dst >= 0) & (dst != src)
-    return src[keep].astype(np.int64), dst[keep].astype(np.int64)
+    valid = ((dst >= 0) & (dst != src)).reshape(n, -1)
+    keep = valid & (np.cumsum(valid, axis=1) <= k)  # identical responses may rank self late
+    return src[keep.ravel()].astype(np.int64), dst[keep.ravel()].astype(np.int64)
 
 
 def _pair(src: np.ndarray, dst: np.ndarray) -> torch.Tensor:
