@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import Counter
@@ -452,10 +453,29 @@ def learn(
             drafts.append(draft)
             pairs = zip(cluster.members.tolist(), cluster.approaches.tolist(), strict=True)
             out.memberships += [MembershipRow(node_id, snap.ids[r], int(a)) for r, a in pairs]
-        for row, lesson in zip(rows, writer.write(drafts), strict=True):
-            out.rows.append(_replace(row, lesson=lesson))
+        out.rows += _write(rows, drafts, writer, {a.id: a for a in snap.abstractions})
     alive = {row.id for row in out.rows}
     out.retired = [a.id for a in snap.abstractions if a.id not in alive]
+    return out
+
+
+def _write(
+    rows: list[AbstractionRow],
+    drafts: list[LessonDraft],
+    writer: LessonWriter,
+    old: dict[str, AbstractionRow],
+) -> list[AbstractionRow]:
+    """Put each draft in words; a lesson whose draft did not change keeps its text (the writer,
+    an LLM perhaps, is only asked for the lessons that changed)."""
+    keys = [hashlib.sha256(repr(draft).encode()).hexdigest()[:16] for draft in drafts]
+    todo = [i for i, (row, key) in enumerate(zip(rows, keys, strict=True))
+            if row.id not in old or old[row.id].data.get("draft") != key
+            or not old[row.id].lesson]  # fmt: skip
+    written = dict(zip(todo, writer.write([drafts[i] for i in todo]), strict=True))
+    out = []
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        lesson = written[i] if i in written else old[row.id].lesson
+        out.append(_replace(row, lesson=lesson, data=dict(row.data, draft=key)))
     return out
 
 

@@ -73,6 +73,7 @@ class GNNConfig:
         holdout: share of edges and of rated experiences kept out for the metrics.
         neighbours: neighbours a situation is encoded from.
         dropout: dropout between layers.
+        threads: PyTorch intra-op threads while training (1: reproducible bit for bit).
         seed: seeds initialisation, masks and negative sampling.
     """
 
@@ -86,6 +87,7 @@ class GNNConfig:
     holdout: float = 0.1
     neighbours: int = 10
     dropout: float = 0.1
+    threads: int = 1
     seed: int = 0
 
 

@@ -149,3 +149,25 @@ def test_memberships_name_real_experiences() -> None:
                for m in learned.memberships)  # fmt: skip
     fine_ids = {r.id for r in learned.rows if r.level == 0}
     assert sum(m.abstraction_id in fine_ids for m in learned.memberships) == len(snap)
+
+
+def test_only_changed_lessons_are_written_again() -> None:
+    written: list[int] = []
+
+    class Counting(TemplateLessonWriter):
+        def write(self, drafts):  # type: ignore[no-untyped-def]
+            written.append(len(drafts))
+            return super().write(drafts)
+
+    snap = snapshot()
+    first = learn(snap, None, Counting(), CONFIG)
+    assert sum(written) == len(first.rows)
+    snap.abstractions, snap.memberships = first.rows, first.memberships
+    written.clear()
+    second = learn(snap, None, Counting(), CONFIG)
+    assert sum(written) == 0
+    assert [r.lesson for r in second.rows] == [r.lesson for r in first.rows]
+    snap.outcome[0] = [1.0, 2.0, 1.0]  # one rating flips: its lessons change
+    snap.abstractions, snap.memberships = second.rows, second.memberships
+    third = learn(snap, None, Counting(), CONFIG)
+    assert 0 < sum(written) < len(third.rows)

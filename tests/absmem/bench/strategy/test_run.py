@@ -21,7 +21,14 @@ from ..helpers import TinyEmbedder, write_tiny_data
 PARAMS = StrategyParams(
     interactions=40, eval_size=6, checkpoints=2, window=10, recovery_window=3, tag="-test"
 )
-SYSTEMS = ["absmem", "vector memory", "recency buffer", "no memory", "oracle"]
+SYSTEMS = [
+    "absmem",
+    "absmem + forgetting",
+    "vector memory",
+    "recency buffer",
+    "no memory",
+    "oracle",
+]
 
 
 def run(data: Path, out: Path, params: StrategyParams = PARAMS) -> dict[str, Any]:
@@ -58,7 +65,7 @@ def test_result_structure(result: dict[str, Any], out_dir: Path) -> None:
     for name in result["figures"]:
         assert (out_dir / name).stat().st_size > 1000
     assert [c["t"] for c in result["checkpoints"]] == [0, 20, 40]
-    assert result["absmem"]["consolidation"] == "not available"
+    assert result["absmem"]["consolidation"] == "ran 0 times"
     assert result["absmem"]["memory_count"] == 40
     assert result["world"]["advice_decoding_accuracy"] > 0
     absmem, oracle = result["systems"]["absmem"], result["systems"]["oracle"]
