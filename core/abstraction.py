@@ -72,6 +72,7 @@ class AbstractionConfig:
         min_quote_users: distinct contributors before a lesson may quote a request.
         prior_strength: pseudo-observations the broad pattern's rate counts for in advice.
         min_evidence: own feedback an approach needs before a lesson advises it.
+        local_k: nearest experiences whose outcomes the nearest lesson weighs at recall.
         margin: an approach is advised above ``0.5 + margin``, avoided below ``0.5 - margin``.
         seed: seeds k-means.
     """
@@ -86,6 +87,7 @@ class AbstractionConfig:
     min_quote_users: int = 3
     prior_strength: float = 1.0
     min_evidence: float = 2.0
+    local_k: int = 5
     margin: float = 0.1
     seed: int = 0
 

@@ -107,7 +107,6 @@ class Engine(ConsolidationMixin):
         self.consolidation = consolidation or ConsolidateConfig()
         self.writer = writer or TemplateLessonWriter()
         self.lesson_pool = lesson_pool
-        self.local_k = 10
         self.led_to_window = led_to_window
         self._lessons: dict[str, LessonState] = {}
         self._consolidating: dict[str, asyncio.Lock] = {}
@@ -388,7 +387,8 @@ class Engine(ConsolidationMixin):
         advice = state.advice(live)
         nearest = state.rows[found[0][0]].id
         if nearest in advice and stats:
-            close = sorted(stats, key=lambda c: -similarity[c.seq])[: self.local_k]
+            local_k = self.consolidation.abstraction.local_k
+            close = sorted(stats, key=lambda c: -similarity[c.seq])[:local_k]
             members = self.store.memberships_of(namespace, [c.id for c in close])
             advice[nearest] = state.local_advice(nearest, advice[nearest], close, members)
         by: dict[str, dict[int, tuple[float, float]]] = {}
