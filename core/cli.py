@@ -1,7 +1,8 @@
 """The ``absmem`` command.
 
 ``absmem bench ingest`` times remember and recall as the store grows; ``absmem bench index``
-measures the FAISS index's HNSW recall against exact search. Each writes ``<out>/<name>.json``
+measures the FAISS index's HNSW recall against exact search; ``absmem bench consolidate`` times
+``consolidate()`` and its peak memory at 10k and 100k experiences. Each writes ``<out>/<name>.json``
 and regenerates its table in ``docs/benchmarks.md``. Relative defaults (``results``,
 ``docs/benchmarks.md``, ``../shared/data``) are taken from the project root: the nearest folder at
 or above the working directory that holds a ``pyproject.toml`` (else the working directory).
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
+from .bench.consolidate import ConsolidateBenchParams, consolidate_markdown, run_consolidate
 from .bench.data import DATA_ENV, BenchDataError, project_root
 from .bench.index import IndexBenchParams, index_markdown, run_index
 from .bench.ingest import IngestParams, ingest_markdown, run_ingest
@@ -209,10 +211,54 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="queries timed one at a time (default 1000)",
     )
+    _consolidate_parser(kinds)
     return parser
 
 
-P = TypeVar("P", IngestParams, IndexBenchParams)
+def _share(text: str) -> float:
+    """``"0.3"`` -> ``0.3``; a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from err
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {value}")
+    return value
+
+
+def _consolidate_parser(kinds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    consolidate = kinds.add_parser(
+        "consolidate", help="consolidation time and peak memory at growing store sizes"
+    )
+    _common(consolidate, "consolidate")
+    consolidate.add_argument(
+        "--sizes",
+        type=_positive_list,
+        default=None,
+        help="store sizes, each in a fresh process (default 10000,100000; quick: 2000)",
+    )
+    consolidate.add_argument(
+        "--cores",
+        type=_count(0),
+        default=None,
+        help="CPU cores each size's process is pinned to, 0 for all (default 2)",
+    )
+    consolidate.add_argument(
+        "--feedback-share",
+        type=_share,
+        default=None,
+        help="share of the experiences rated with feedback (default 0.3)",
+    )
+    consolidate.add_argument(
+        "--time-limit",
+        type=_count(1),
+        default=None,
+        help="seconds a size's process may run; past it the size is stopped and recorded as "
+        "not measured (default: no limit)",
+    )
+
+
+P = TypeVar("P", IngestParams, IndexBenchParams, ConsolidateBenchParams)
 
 
 def _override(params: P, **values: Any) -> P:
@@ -245,6 +291,18 @@ def _index_params(args: argparse.Namespace) -> IndexBenchParams:
     )
 
 
+def _consolidate_params(args: argparse.Namespace) -> ConsolidateBenchParams:
+    base = ConsolidateBenchParams.quick() if args.quick else ConsolidateBenchParams()
+    return _override(
+        base,
+        sizes=args.sizes,
+        cores=args.cores,
+        feedback_share=args.feedback_share,
+        time_limit=args.time_limit,
+        seed=args.seed,
+    )
+
+
 def make_embedder(name: str) -> Embedder:
     """The real embedder named on the command line, from :data:`absmem.embed.EMBEDDERS`."""
     return EMBEDDERS.get(name)()
@@ -271,6 +329,16 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
             progress=_progress,
         )
         section = ingest_markdown(result)
+    elif name == "consolidate":
+        result = run_consolidate(
+            args.data,
+            out,
+            _consolidate_params(args),
+            embedder=embedder,
+            command=command,
+            progress=_progress,
+        )
+        section = consolidate_markdown(result)
     else:
         result = run_index(
             args.data,
@@ -288,7 +356,7 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
     if docs is not None:
         update_section(docs, name, section)
         print(f"updated section {name!r} of {docs}")
-    return 0
+    return 1 if result.get("failed") else 0
 
 
 def _docs(args: argparse.Namespace, root: Path) -> Path | None:
