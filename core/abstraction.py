@@ -366,6 +366,7 @@ def _exemplar(
 def _row(
     cluster: _Cluster, snap: GraphSnapshot, res: np.ndarray, who: list[str], node_id: str,
     created: float, advice: Advice, config: AbstractionConfig,
+    carried: dict[str, tuple[str, np.ndarray]],
 ) -> tuple[AbstractionRow, LessonDraft]:  # fmt: skip
     rows = cluster.members
     proto = normalise(snap.contexts[rows].mean(0, keepdims=True))[0]
@@ -376,11 +377,16 @@ def _row(
         pick = _exemplar(snap, used, res, centroid) if len(used) else None
         s, f = _stats(snap, used) if len(used) else (0.0, 0.0)
         text = snap.responses_text[pick] if pick is not None else None
-        approaches.append({"exemplar": text, "exemplar_id": snap.ids[pick] if pick is not None
-                           else None, "members": len(used),
+        exemplar_id = snap.ids[pick] if pick is not None else None
+        vector = snap.responses[pick] if pick is not None else centroid
+        if pick is None:  # every member lost its text: keep the lesson's own copy of one
+            kept = next((snap.ids[r] for r in used.tolist() if snap.ids[r] in carried), None)
+            if kept is not None:
+                (text, vector), exemplar_id = carried[kept], kept
+        approaches.append({"exemplar": text, "exemplar_id": exemplar_id, "members": len(used),
                            "global": int(cluster.globals_[a])})  # fmt: skip
         summaries.append(ApproachSummary(text, s, f, len(used)))
-        exemplar_vecs.append(snap.responses[pick] if pick is not None else centroid)
+        exemplar_vecs.append(vector)
     users = [who[r] for r in rows.tolist()]
     texts = [snap.contexts_text[r] for r in rows.tolist()]
     situation, quoted = _situation(texts, users, proto, snap.contexts[rows], config.min_quote_users)
@@ -422,6 +428,7 @@ def learn(
     row_of = {node: i for i, node in enumerate(snap.ids)}
     who = contributors(snap.users, snap.sessions, snap.ids)
     created = {a.id: a.created_at for a in snap.abstractions}
+    carried = _exemplars(snap)
     broad_ids: list[str] = []
     broad_means: list[dict[int, float]] = []
     for level, clusters in ((1, broad), (0, fine)):
@@ -448,7 +455,7 @@ def learn(
                 broad_ids.append(node_id)
                 broad_means.append(advice.means)
             row, draft = _row(cluster, snap, res, who, node_id, created.get(node_id, time.time()),
-                              advice, config)  # fmt: skip
+                              advice, config, carried)  # fmt: skip
             if level == 0 and cluster.parent is not None:
                 row = _with_parent(row, broad_ids[cluster.parent], broad[cluster.parent], c)
             rows.append(row)
@@ -458,6 +465,22 @@ def learn(
         out.rows += _write(rows, drafts, writer, {a.id: a for a in snap.abstractions})
     alive = {row.id for row in out.rows}
     out.retired = [a.id for a in snap.abstractions if a.id not in alive]
+    return out
+
+
+def _exemplars(snap: GraphSnapshot) -> dict[str, tuple[str, np.ndarray]]:
+    """The exemplars the old lessons hold, by the experience they were taken from.
+
+    A compacted episode has lost its text, but the lesson that quoted it keeps its copy: the
+    specifics fade, the lesson stays. An erased experience is gone from the snapshot, so its
+    exemplar is never carried over.
+    """
+    out: dict[str, tuple[str, np.ndarray]] = {}
+    for row in snap.abstractions:
+        specs = row.data.get("approaches", [])
+        for i, spec in enumerate(specs):
+            if spec.get("exemplar_id") and spec.get("exemplar"):
+                out[spec["exemplar_id"]] = (spec["exemplar"], row.vectors[2 + len(specs) + i])
     return out
 
 

@@ -154,6 +154,12 @@ def test_forgetting_keeps_statistics(tmp_path: Path) -> None:
         lesson = next(i for i in recall.items if i.kind == "lesson" and i.advice)
         assert lesson.advice.startswith("app1 ")
         assert all(i.kind == "lesson" or i.id not in compacted for i in recall.items)
+        again = mem.consolidate()  # the members' text is gone; the lessons keep their exemplars
+        assert again.abstractions > 0
+        for situation in range(3):
+            recall = mem.recall(f"sit{situation} question new", k=5)
+            lesson = next(i for i in recall.items if i.kind == "lesson" and i.advice)
+            assert lesson.advice.startswith(f"app{best(situation)} ")
 
 
 def test_erasure_leaves_no_text_in_files_or_lessons(tmp_path: Path) -> None:
