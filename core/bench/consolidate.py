@@ -589,7 +589,8 @@ def _table_row(r: dict[str, Any], key: str, run: str) -> list[str]:
 
 def _size_line(r: dict[str, Any]) -> str:
     if "failed" in r:
-        return f"- {r['size']:,}: not measured: {r['failed']}."
+        spent = f" ({r['stage_seconds']:.0f} s into it)" if "stage_seconds" in r else ""
+        return f"- {r['size']:,}: not measured: {r['failed']}{spent}."
     b = r["build"]
     return (
         f"- {r['size']:,}: built with remember_many at {b['remember_per_second']:,.0f} "

@@ -11,7 +11,7 @@ import pytest
 from absmem import cli
 from absmem.bench.consolidate import ConsolidateBenchParams, consolidate_markdown, run_consolidate
 
-from .helpers import TinyEmbedder
+from .helpers import TinyEmbedder, write_tiny_data
 
 SIZE = 600
 
@@ -19,8 +19,6 @@ SIZE = 600
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One run of ``absmem bench consolidate --quick --sizes 600`` into a temporary folder."""
-    from .helpers import write_tiny_data
-
     root = tmp_path_factory.mktemp("consolidate-bench")
     data = write_tiny_data(root / "data")
     out = root / "out"
