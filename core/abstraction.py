@@ -31,7 +31,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import faiss
 import numpy as np
@@ -51,7 +51,6 @@ __all__ = [
     "approach_map",
     "contributors",
     "learn",
-    "residual",
 ]
 
 
@@ -112,11 +111,6 @@ class Learned:
     kept: int = 0
     new: int = 0
     retired: list[str] = field(default_factory=list)
-
-
-def residual(responses: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Responses minus their situation's mean response, normalised (the approach direction)."""
-    return normalise(np.asarray(responses, dtype=np.float32) - mean.astype(np.float32))
 
 
 def contributors(users: Sequence[str | None], sessions: Sequence[str | None],
@@ -500,7 +494,7 @@ def _write(
     out = []
     for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
         lesson = written[i] if i in written else old[row.id].lesson
-        out.append(_replace(row, lesson=lesson, data=dict(row.data, draft=key)))
+        out.append(replace(row, lesson=lesson, data=dict(row.data, draft=key)))
     return out
 
 
@@ -510,10 +504,4 @@ def _with_parent(
     data = dict(row.data)
     for a, approach in enumerate(data["approaches"]):
         approach["parent"] = parent.child_map.get((child, a))
-    return _replace(row, parent_id=parent_id, data=data)
-
-
-def _replace(row: AbstractionRow, **changes: object) -> AbstractionRow:
-    from dataclasses import replace
-
-    return replace(row, **changes)  # type: ignore[arg-type]
+    return replace(row, parent_id=parent_id, data=data)

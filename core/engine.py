@@ -29,7 +29,7 @@ from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
 from .ids import new_id
 from .index import CandidateIndex, IndexFileError, IndexParams
-from .lesson_state import LessonState
+from .lesson_state import LessonState, by_abstraction
 from .lessons import LessonWriter, TemplateLessonWriter
 from .policy import Candidate, Ranker, position_weight
 from .render import render_item
@@ -383,17 +383,14 @@ class Engine(ConsolidationMixin):
             parent = state.rows[i].parent_id
             if parent is not None and parent in state.by_id:
                 sims[parent] = max(sims.get(parent, -1.0), s)
-        live = self.store.approach_stats(namespace, list(sims))
-        advice = state.advice(live)
+        by = by_abstraction(self.store.approach_stats(namespace, list(sims)))
+        advice = state.advice(by)
         nearest = state.rows[found[0][0]].id
         if nearest in advice and stats:
             local_k = self.consolidation.abstraction.local_k
             close = sorted(stats, key=lambda c: -similarity[c.seq])[:local_k]
             members = self.store.memberships_of(namespace, [c.id for c in close])
             advice[nearest] = state.local_advice(nearest, advice[nearest], close, members)
-        by: dict[str, dict[int, tuple[float, float]]] = {}
-        for st in live:
-            by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
         out: dict[str, tuple[float, Advice, dict[int, tuple[float, float]], float | None]] = {}
         advised = [(node, a.advice) for node, a in advice.items() if a.advice is not None]
         preds: dict[str, float] = {}

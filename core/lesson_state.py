@@ -35,7 +35,14 @@ from .lessons import ApproachSummary, LessonDraft, TemplateLessonWriter
 from .store.base import AbstractionRow, ApproachStats, CandidateStats, GraphStore, MembershipRow
 from .types import MemoryItem, Outcome
 
-__all__ = ["APPROACHES_BLOB", "EMBEDDINGS_BLOB", "GNN_BLOB", "LessonState", "pack_arrays"]
+__all__ = [
+    "APPROACHES_BLOB",
+    "EMBEDDINGS_BLOB",
+    "GNN_BLOB",
+    "LessonState",
+    "by_abstraction",
+    "pack_arrays",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +72,14 @@ def _unpack(store: GraphStore, namespace: str, name: str) -> dict[str, np.ndarra
 def approaches(row: AbstractionRow) -> int:
     """Number of approaches of an abstraction."""
     return len(row.data["approaches"])
+
+
+def by_abstraction(stats: list[ApproachStats]) -> dict[str, dict[int, tuple[float, float]]]:
+    """Live statistics as abstraction id -> approach -> ``(successes, failures)``."""
+    by: dict[str, dict[int, tuple[float, float]]] = {}
+    for st in stats:
+        by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
+    return by
 
 
 @dataclass
@@ -196,11 +211,9 @@ class LessonState:
 
     # -- advice and rendering -----------------------------------------------------------------
 
-    def advice(self, stats: list[ApproachStats]) -> dict[str, Advice]:
-        """Advice of every abstraction in ``stats`` (broad ones shrink specific ones)."""
-        by: dict[str, dict[int, tuple[float, float]]] = {}
-        for st in stats:
-            by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
+    def advice(self, by: dict[str, dict[int, tuple[float, float]]]) -> dict[str, Advice]:
+        """Advice of every abstraction in ``by`` (:func:`by_abstraction` of the live
+        statistics; broad ones shrink specific ones)."""
         out: dict[str, Advice] = {}
         c = self.config
         for node in sorted(by, key=lambda a: -self.rows[self.by_id[a]].level):
