@@ -360,7 +360,7 @@ def _exemplar(
 def _row(
     cluster: _Cluster, snap: GraphSnapshot, res: np.ndarray, who: list[str], node_id: str,
     created: float, advice: Advice, config: AbstractionConfig,
-    carried: dict[str, tuple[str, np.ndarray]],
+    carried: dict[str, tuple[str, np.ndarray]], stats: dict[int, tuple[float, float]],
 ) -> tuple[AbstractionRow, LessonDraft]:  # fmt: skip
     rows = cluster.members
     proto = normalise(snap.contexts[rows].mean(0, keepdims=True))[0]
@@ -369,7 +369,7 @@ def _row(
     for a, centroid in enumerate(cluster.centroids):
         used = rows[cluster.approaches == a]
         pick = _exemplar(snap, used, res, centroid) if len(used) else None
-        s, f = _stats(snap, used) if len(used) else (0.0, 0.0)
+        s, f = stats[a]
         text = snap.responses_text[pick] if pick is not None else None
         exemplar_id = snap.ids[pick] if pick is not None else None
         vector = snap.responses[pick] if pick is not None else centroid
@@ -449,7 +449,7 @@ def learn(
                 broad_ids.append(node_id)
                 broad_means.append(advice.means)
             row, draft = _row(cluster, snap, res, who, node_id, created.get(node_id, time.time()),
-                              advice, config, carried)  # fmt: skip
+                              advice, config, carried, stats)  # fmt: skip
             if level == 0 and cluster.parent is not None:
                 row = _with_parent(row, broad_ids[cluster.parent], broad[cluster.parent], c)
             rows.append(row)
