@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import faiss
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
 from .embed.base import normalise
 from .ids import new_id
@@ -172,7 +173,13 @@ def _group(vectors: np.ndarray, threshold: float, cap: int = 400) -> np.ndarray:
     if n == 1:
         return np.zeros(1, dtype=np.int64)
     head = vectors[:cap].astype(np.float64)
-    tree = linkage(head, "average", metric="cosine")
+    norms = np.linalg.norm(head, axis=1)
+    zero = norms < 1e-9  # a response its context fully explains: one group of their own
+    unit = head / np.where(zero, 1.0, norms)[:, None]
+    sims = unit @ unit.T
+    sims[np.ix_(zero, zero)] = 1.0
+    np.fill_diagonal(sims, 1.0)
+    tree = linkage(squareform(np.clip(1.0 - sims, 0.0, 2.0), checks=False), "average")
     labels: np.ndarray = np.asarray(fcluster(tree, 1.0 - threshold, "distance"), np.int64) - 1
     if n > cap:
         centroids = normalise(

@@ -25,13 +25,15 @@ from .assess import Assessor
 from .consolidate import ConsolidateConfig
 from .embed.base import Embedder, Vectors
 from .engine_consolidate import ConsolidationMixin
+from .engine_policy import PolicyMixin
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
 from .ids import new_id
 from .index import CandidateIndex, IndexFileError, IndexParams
 from .lesson_state import LessonState, by_abstraction
 from .lessons import LessonWriter, TemplateLessonWriter
-from .policy import Candidate, Ranker, position_weight
+from .policy import Candidate, PolicyConfig, Posterior, Ranker
+from .policy.ope import PolicyEvaluation
 from .render import render_item
 from .store.base import (
     AbstractionRow,
@@ -40,6 +42,7 @@ from .store.base import (
     ExperienceRow,
     FeedbackRow,
     GraphStore,
+    PolicyLogRow,
     RecallItemRow,
     RecallRow,
     StoredExperience,
@@ -62,7 +65,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Engine(ConsolidationMixin):
+class Engine(PolicyMixin, ConsolidationMixin):
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
     Args:
@@ -111,6 +114,7 @@ class Engine(ConsolidationMixin):
         self._lessons: dict[str, LessonState] = {}
         self._consolidating: dict[str, asyncio.Lock] = {}
         self._priors: dict[str, tuple[int, Outcome]] = {}
+        self._policies: dict[str, Posterior] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="absmem-core")
         self._indexes: dict[str, CandidateIndex] = {}
         self._dirty: set[str] = set()
@@ -312,8 +316,16 @@ class Engine(ConsolidationMixin):
         near = (np.array(list(similarity), dtype=np.int64),
                 np.array(list(similarity.values()), dtype=np.float32))  # fmt: skip
         predicted = self._predict(namespace, state, vectors, stats, near)
+        now = time.time()
         candidates = [
-            Candidate(c.id, similarity[c.seq], c.outcome, c.usage, predicted=predicted.get(c.id))
+            Candidate(
+                c.id,
+                similarity[c.seq],
+                c.outcome,
+                c.usage,
+                predicted=predicted.get(c.id),
+                age=now - c.created_at,
+            )
             for c in stats
         ]
         lessons = self._lesson_candidates(namespace, state, vectors, near, stats, similarity)
@@ -322,8 +334,13 @@ class Engine(ConsolidationMixin):
             weight = sum(s + f for s, f in approach_stats.values()) + 2.0
             outcome = Outcome(alpha=utility * weight, beta=(1.0 - utility) * weight,
                               n=weight - 2.0)  # fmt: skip
-            candidates.append(Candidate(node, sim, outcome, kind="lesson", predicted=pred))
-        served = self.ranker.rank(candidates, k)
+            advised = None if advice.advice is None else state.global_approach(node, advice.advice)
+            candidates.append(Candidate(
+                node, sim, outcome, kind="lesson", predicted=pred,
+                level=state.rows[state.by_id[node]].level,
+                advice=-1 if advised is None else advised,
+            ))  # fmt: skip
+        served, features, top = self._serve(namespace, candidates, k)
         rows = {
             e.id: e
             for e in self.store.get_experiences(
@@ -342,10 +359,16 @@ class Engine(ConsolidationMixin):
         row = RecallRow(id=new_id("rec"), namespace=namespace, query=query,
                         created_at=time.time(), policy=self.ranker.name, user_id=user_id,
                         session_id=session_id)  # fmt: skip
+        log = PolicyLogRow(
+            recall_id=row.id, namespace=namespace, policy=self.ranker.name,
+            candidates=[c.key for c in candidates], kinds=[c.kind for c in candidates],
+            advice=[c.advice for c in candidates], features=features, top=top,
+            created_at=row.created_at,
+        )  # fmt: skip
         self.store.log_recall(row, [
             RecallItemRow(i.rank, i.id, i.kind, i.score, i.propensity, i.similarity)
             for i in items
-        ])  # fmt: skip
+        ], log)  # fmt: skip
         return Recall(id=row.id, query=query, namespace=namespace, items=items, user_id=user_id,
                       session_id=session_id, policy=row.policy)  # fmt: skip
 
@@ -480,29 +503,29 @@ class Engine(ConsolidationMixin):
         kind: Literal["recall", "experience"]
         if experience is not None:
             kind, user_id, session_id = "experience", experience.user_id, experience.session_id
-            credits[(experience.id, "outcome")] = 1.0
-            served = (
-                self._recall_items(namespace, experience.recall_id, "target")
-                if experience.recall_id else []
-            )  # fmt: skip
+            informed, recall_id = [experience.id], experience.recall_id
+            served = self._recall_items(namespace, recall_id, "target") if recall_id else []
         else:
             try:
                 recall, served = self.store.get_recall(namespace, target)
             except UnknownTargetError as err:
                 raise UnknownTargetError("target", target, namespace) from err
             kind, user_id, session_id = "recall", recall.user_id, recall.session_id
-            for informed in self.store.experiences_for_recall(namespace, target):
-                credits[(informed, "outcome")] = 1.0
-        for item in served:
-            if item.item_kind in ("experience", "lesson"):
-                usage: tuple[str, Literal["outcome", "usage"]] = (item.item_id, "usage")
-                credits[usage] = credits.get(usage, 0.0) + position_weight(item.rank)
+            informed, recall_id = self.store.experiences_for_recall(namespace, target), target
+        for item_id in informed:
+            credits[(item_id, "outcome")] = 1.0
+        log = self.store.get_policy_log(namespace, recall_id) if recall_id else None
+        weights = self._credit(namespace, served, informed, log)
+        for item_id, weight in weights.items():
+            usage: tuple[str, Literal["outcome", "usage"]] = (item_id, "usage")
+            credits[usage] = credits.get(usage, 0.0) + weight
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
                           target_id=target, reward=reward, created_at=time.time(),
                           user_id=user_id, session_id=session_id)  # fmt: skip
         self.store.add_feedback(row, [
             CreditRow(item, channel, reward, weight) for (item, channel), weight in credits.items()
         ])  # fmt: skip
+        self._learn(namespace, log, weights, reward)
         if namespace in self._priors:
             version, prior = self._priors[namespace]
             for (_, channel), weight in credits.items():
@@ -531,6 +554,7 @@ class Engine(ConsolidationMixin):
         touched = self.store.abstractions_of(namespace, user_id=user_id, session_id=session_id)
         result = self.store.forget(namespace, user_id=user_id, session_id=session_id)
         self._priors.pop(namespace, None)
+        self._unlearn(namespace)
         if result.seqs:
             index.remove(np.asarray(result.seqs, dtype=np.int64))
             self._seen[namespace] += 1  # the store's bump for this erasure
@@ -549,6 +573,12 @@ class Engine(ConsolidationMixin):
                           session_id=stored.session_id, recall_id=stored.recall_id,
                           metadata=stored.metadata, created_at=stored.created_at,
                           outcome=stored.outcome, usage=stored.usage)  # fmt: skip
+
+    async def evaluate_policy(
+        self, namespace: str, config: PolicyConfig | None
+    ) -> dict[str, PolicyEvaluation]:
+        """Off-policy estimates of the serving policy and of a refit with ``config``."""
+        return await self._run("evaluate_policy", self._evaluate_policy, namespace, config)
 
     async def count(self, namespace: str, *, episodes: bool = False) -> int:
         """Number of experiences in ``namespace`` (``episodes``: only those with their text)."""

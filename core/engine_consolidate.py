@@ -75,11 +75,17 @@ class ConsolidationMixin:
                 config = replace(config, gnn=replace(config.gnn, finetune_epochs=0))
             made = await asyncio.to_thread(plan, snap, previous, writer, config)
             report = await self._run("consolidate", self._apply, namespace, snap, made)
+            mark = time.perf_counter()
+            report.policy = await self._run("consolidate", self._refit_and_gate, namespace)
+            report.seconds["policy"] = round(time.perf_counter() - mark, 3)
             report.seconds["total"] = round(time.perf_counter() - start, 3)
             return report
 
     def _snapshot(self, namespace: str) -> tuple[GraphSnapshot, ExperienceGNN | None]:
         return self.store.snapshot(namespace), self._lesson_state(namespace).model
+
+    def _refit_and_gate(self, namespace: str) -> dict[str, Any]:
+        raise NotImplementedError  # PolicyMixin's, earlier in the engine's bases
 
     def _apply(self, namespace: str, snap: GraphSnapshot, made: Plan) -> ConsolidationReport:
         """Write a plan, swap the serving state, join late arrivals, compact episodes."""

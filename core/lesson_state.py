@@ -194,18 +194,32 @@ class LessonState:
         self.rows[i] = changed
         return [MembershipRow(row.id, experience_id, k)], changed
 
+    def approach_of(self, context: np.ndarray, response: np.ndarray) -> int | None:
+        """The known global approach a response takes in its context, or ``None``."""
+        if self.mapping is None or self.centroids is None or not len(self.centroids):
+            return None
+        direction = approach_directions(context.reshape(1, -1), response.reshape(1, -1),
+                                        self.mapping)[0]  # fmt: skip
+        sims = self.centroids @ direction
+        best = int(np.argmax(sims))
+        return best if float(sims[best]) >= self.config.approach_threshold else None
+
+    def global_approach(self, node: str, approach: int) -> int | None:
+        """The global approach behind approach ``approach`` of lesson ``node``."""
+        specs = self.rows[self.by_id[node]].data["approaches"]
+        glob = specs[approach].get("global") if 0 <= approach < len(specs) else None
+        return int(glob) if glob is not None else None
+
     def _approach(self, context: np.ndarray, response: np.ndarray) -> int:
         """The global approach of a response (a new one when it is unlike every known one)."""
+        known = self.approach_of(context, response)
+        if known is not None:
+            return known
         if self.mapping is None or self.centroids is None:
             self.mapping = np.zeros((len(context) + 1, len(context)), dtype=np.float32)
             self.centroids = np.zeros((0, len(context)), dtype=np.float32)
         direction = approach_directions(context.reshape(1, -1), response.reshape(1, -1),
                                         self.mapping)[0]  # fmt: skip
-        if len(self.centroids):
-            sims = self.centroids @ direction
-            best = int(np.argmax(sims))
-            if float(sims[best]) >= self.config.approach_threshold:
-                return best
         self.centroids = np.vstack([self.centroids, direction]).astype(np.float32)
         return len(self.centroids) - 1
 

@@ -31,7 +31,8 @@ from .engine import Engine, check_namespace
 from .errors import InvalidArgumentError, MemoryClosedError
 from .index import IndexParams
 from .lessons import LessonWriter
-from .policy import BetaBlendRanker, Ranker
+from .policy import LinearThompsonRanker, PolicyConfig, Ranker
+from .policy.ope import PolicyEvaluation
 from .store import STORES, GraphStore
 from .types import (
     Assessment,
@@ -67,7 +68,8 @@ class AbstractionMemory:
         store: the durable graph store.
         embedder: text embedder; the store refuses one it was not built with.
         index_dir: folder for FAISS files; ``None`` keeps indexes in memory (rebuilt at open).
-        ranker: recall policy; defaults to :class:`absmem.policy.BetaBlendRanker`.
+        ranker: recall policy; defaults to the learned :class:`absmem.policy.LinearThompsonRanker`
+            (pass ``LinearThompsonRanker(PolicyConfig(exploration=0))`` for deterministic recall).
         namespace: default namespace of the verbs.
         index_params: FAISS tuning (exact/HNSW switch, HNSW beam widths).
         k_similar: ``similar`` edges per new experience.
@@ -100,7 +102,7 @@ class AbstractionMemory:
             check_int(name, value, "a non-negative integer", 0)
         self._loop = LoopThread()
         try:
-            self._engine = Engine(store, embedder, index_dir, ranker or BetaBlendRanker(),
+            self._engine = Engine(store, embedder, index_dir, ranker or LinearThompsonRanker(),
                                   index_params or IndexParams(), k_similar, pool,
                                   assessor=assessor, consolidation=consolidation, writer=writer,
                                   lesson_pool=lesson_pool)  # fmt: skip
@@ -372,6 +374,38 @@ class AbstractionMemory:
     def count(self, **kwargs: Any) -> int:
         """Sync twin of :meth:`acount`."""
         return self._sync("count", self.acount(**kwargs))
+
+    async def aevaluate_policy(
+        self, config: PolicyConfig | None = None, *, namespace: str | None = None
+    ) -> dict[str, PolicyEvaluation]:
+        """Off-policy estimates, from the recall log, of the serving policy (``"serving"``) and of
+        a policy refit on the log with ``config`` (``"candidate"``; default: the serving config).
+
+        Each :class:`~absmem.policy.ope.PolicyEvaluation` holds IPS, self-normalised IPS and
+        doubly robust estimates of the mean reward in [0, 1] of the first item served, with
+        bootstrap intervals, and the logged policy's own mean reward.
+
+        Example:
+            >>> import tempfile
+            >>> from absmem import AbstractionMemory
+            >>> from absmem.policy import PolicyConfig
+            >>> with tempfile.TemporaryDirectory() as d, AbstractionMemory.open(d) as mem:
+            ...     for i in range(30):
+            ...         recall = mem.recall(f"How do I reset my password {i}?")
+            ...         _ = mem.remember(f"reset {i}", "Use the reset link.", recall_id=recall.id)
+            ...         _ = mem.feedback(recall.id, 1.0 if i % 2 else -1.0)
+            ...     found = mem.evaluate_policy(PolicyConfig(discount=1.0))
+            ...     sorted(found), found["candidate"].n  # the first recall had nothing to serve
+            (['candidate', 'serving'], 29)
+        """
+        if config is not None and not isinstance(config, PolicyConfig):
+            raise InvalidArgumentError("config", "a PolicyConfig or None", config)
+        return await self._engine.evaluate_policy(self._ns(namespace), config)
+
+    def evaluate_policy(self, config: PolicyConfig | None = None, **kwargs: Any
+                        ) -> dict[str, PolicyEvaluation]:  # fmt: skip
+        """Sync twin of :meth:`aevaluate_policy`."""
+        return self._sync("evaluate_policy", self.aevaluate_policy(config, **kwargs))
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -254,3 +254,7 @@ class ConsolidationReport(BaseModel):
     trained: bool = Field(default=False, description="Whether the GNN was (re)trained.")
     training: dict[str, Any] = Field(default_factory=dict, description="GNN training metrics.")
     seconds: dict[str, float] = Field(default_factory=dict, description="Time per phase.")
+    policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The recall policy's refit: whether it replaced the serving one, and why.",
+    )

@@ -36,7 +36,9 @@ __all__ = [
     "ForgetResult",
     "GraphSnapshot",
     "GraphStore",
+    "LoggedRecall",
     "MembershipRow",
+    "PolicyLogRow",
     "RecallItemRow",
     "RecallRow",
     "StoredExperience",
@@ -89,6 +91,7 @@ class CandidateStats:
     id: str
     outcome: Outcome
     usage: Outcome
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,37 @@ class RecallRow:
     policy: str
     user_id: str | None = None
     session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyLogRow:
+    """What the recall policy saw and did for one recall, for its refit and off-policy evaluation.
+
+    Row ``i`` of ``features`` describes candidate ``candidates[i]`` (of kind ``kinds[i]``; a
+    lesson's advised approach is ``advice[i]``, -1 for none); ``top[i]`` is the probability that
+    the serving policy put it first.
+    """
+
+    recall_id: str
+    namespace: str
+    policy: str
+    candidates: list[str]
+    kinds: list[str]
+    advice: list[int]
+    features: np.ndarray
+    top: np.ndarray
+    created_at: float
+
+
+@dataclass(frozen=True)
+class LoggedRecall:
+    """A logged recall that received feedback: its log, served ids (best first), the rewards in
+    arrival order and its usage credits ``(item id, reward, weight)``."""
+
+    log: PolicyLogRow
+    served: list[str]
+    rewards: list[float]
+    credits: list[tuple[str, float, float]]
 
 
 @dataclass(frozen=True)
@@ -312,8 +346,18 @@ class GraphStore(Protocol):
         """Response vectors of the experiences with these keys, in the order given."""
         ...
 
-    def log_recall(self, recall: RecallRow, items: Sequence[RecallItemRow]) -> None:
-        """Append a served recall and its items to the recall log."""
+    def log_recall(
+        self, recall: RecallRow, items: Sequence[RecallItemRow], log: PolicyLogRow | None = None
+    ) -> None:
+        """Append a served recall, its items and the policy's log of it to the recall log."""
+        ...
+
+    def get_policy_log(self, namespace: str, recall_id: str) -> PolicyLogRow | None:
+        """The policy's log of one recall, or ``None``."""
+        ...
+
+    def policy_history(self, namespace: str, limit: int) -> list[LoggedRecall]:
+        """The ``limit`` most recently rated logged recalls, oldest first."""
         ...
 
     def get_recall(self, namespace: str, recall_id: str) -> tuple[RecallRow, list[RecallItemRow]]:

@@ -148,5 +148,22 @@ CREATE TABLE memberships (
 CREATE INDEX memberships_experience ON memberships (experience_id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+_V3 = """
+-- The recall policy's log: per recall, every candidate it ranked (ids, kinds, the approach a
+-- lesson advised), their feature rows and each one's probability of being served first, which
+-- off-policy evaluation and the policy's refit read.
+CREATE TABLE recall_features (
+    recall_id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    candidates TEXT NOT NULL,
+    features BLOB NOT NULL,
+    dim INTEGER NOT NULL,
+    top BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX recall_features_namespace ON recall_features (namespace, created_at);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)

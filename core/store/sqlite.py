@@ -45,12 +45,14 @@ from .base import (
     FeedbackRow,
     ForgetResult,
     MembershipRow,
+    PolicyLogRow,
     RecallItemRow,
     RecallRow,
     StoredExperience,
 )
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .sqlite_graph import AbstractionTables
+from .sqlite_policy import PolicyTables
 
 __all__ = ["SQLiteStore"]
 
@@ -80,7 +82,7 @@ def _to_experience(row: sqlite3.Row) -> StoredExperience:
     )  # fmt: skip
 
 
-class SQLiteStore(AbstractionTables):
+class SQLiteStore(AbstractionTables, PolicyTables):
     """The experience graph, feedback ledger, recall log and blobs in one SQLite file.
 
     Args:
@@ -231,12 +233,14 @@ class SQLiteStore(AbstractionTables):
             return []
         marks = ",".join("?" * len(seqs))
         rows = self._read(
-            "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n "
+            "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, created_at "
             f"FROM experiences WHERE +namespace = ? AND seq IN ({marks})",
             [namespace, *(int(s) for s in seqs)],
         )
         return [
-            CandidateStats(r[0], r[1], _outcome(r[2], r[3], r[4]), _outcome(r[5], r[6], r[7]))
+            CandidateStats(
+                r[0], r[1], _outcome(r[2], r[3], r[4]), _outcome(r[5], r[6], r[7]), float(r[8])
+            )
             for r in rows
         ]
 
@@ -349,9 +353,13 @@ class SQLiteStore(AbstractionTables):
 
     # -- recall log and feedback --------------------------------------------------------------
 
-    def log_recall(self, recall: RecallRow, items: Sequence[RecallItemRow]) -> None:
-        """Append a served recall and its items to the recall log."""
+    def log_recall(
+        self, recall: RecallRow, items: Sequence[RecallItemRow], log: PolicyLogRow | None = None
+    ) -> None:
+        """Append a served recall, its items and the policy's log of it to the recall log."""
         with self._tx() as db:
+            if log is not None:
+                self._log_policy(db, log)
             db.execute(
                 "INSERT INTO recalls (id, namespace, query, user_id, session_id, policy, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -507,6 +515,7 @@ def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | Non
         "DELETE FROM recall_items WHERE recall_id IN (SELECT id FROM gone_recalls) "
         "OR item_id IN (SELECT id FROM gone_items)"
     )
+    db.execute("DELETE FROM recall_features WHERE recall_id IN (SELECT id FROM gone_recalls)")
     n_recalls = db.execute("DELETE FROM recalls WHERE id IN (SELECT id FROM gone_recalls)").rowcount
     db.execute(
         "UPDATE experiences SET recall_id = NULL WHERE recall_id IN (SELECT id FROM gone_recalls)"

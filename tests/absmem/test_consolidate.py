@@ -19,6 +19,7 @@ from absmem import (
     GNNConfig,
 )
 from absmem.embed import Vectors, normalise
+from absmem.policy import LinearThompsonRanker, PolicyConfig
 
 DIM = 32
 _BASE = np.random.default_rng(0).standard_normal((16, DIM))
@@ -62,6 +63,10 @@ CONFIG = ConsolidateConfig(
 )
 
 
+GREEDY = LinearThompsonRanker(PolicyConfig(exploration=0.0))
+"""Recall without exploration: these tests read what the lessons say, in a fixed order."""
+
+
 def teach(mem: AbstractionMemory, rounds: int, rng: np.random.Generator, start: int = 0,
           user: str | None = None) -> None:  # fmt: skip
     """Each round: every situation tried with a random approach; the planted one is rewarded."""
@@ -78,7 +83,7 @@ def teach(mem: AbstractionMemory, rounds: int, rng: np.random.Generator, start: 
 @pytest.fixture
 def memory(tmp_path: Path) -> AbstractionMemory:
     mem = AbstractionMemory.open(tmp_path / "mem", embedder=PlantedEmbedder(),
-                                 consolidation=CONFIG)  # fmt: skip
+                                 consolidation=CONFIG, ranker=GREEDY)  # fmt: skip
     yield mem
     mem.close()
 

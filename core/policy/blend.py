@@ -1,9 +1,7 @@
-"""Recall policies: rank candidate memories and report the propensity of each served item.
+"""The hand-set baseline policy: similarity blended with the Beta posterior of observed reward.
 
-This module holds the :class:`Ranker` protocol, the honest baseline :class:`BetaBlendRanker`
-(similarity blended with the Beta posterior of each experience's observed reward) and the
-position-based credit that feedback on a recall gives to what was served. The learned
-contextual-bandit policy replaces the baseline behind the same protocol.
+:class:`BetaBlendRanker` fixes the weights that :class:`~absmem.policy.LinearThompsonRanker`
+learns; it is the prior mean of the learned policy and the baseline the benchmarks compare with.
 
 Example:
     >>> from absmem.policy import BetaBlendRanker, Candidate
@@ -19,69 +17,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import InvalidArgumentError
-from .types import Outcome
+from ..errors import InvalidArgumentError
+from ..types import Outcome
+from .base import Candidate, Ranked
 
-__all__ = ["BetaBlendRanker", "Candidate", "Ranked", "Ranker", "position_weight"]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A memory that candidate lookup found for a query."""
-
-    key: str
-    similarity: float
-    outcome: Outcome = field(default_factory=Outcome)
-    usage: Outcome = field(default_factory=Outcome)
-    kind: str = "experience"
-    predicted: float | None = None
-    """The GNN's predicted chance that following this memory succeeds for the query."""
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A served item: its key, score, 0-based rank and the probability it was put there."""
-
-    key: str
-    score: float
-    rank: int
-    propensity: float
-
-
-@runtime_checkable
-class Ranker(Protocol):
-    """Ranks candidates; every served item carries the probability of being served there."""
-
-    name: str
-
-    def rank(self, candidates: Sequence[Candidate], k: int) -> list[Ranked]:
-        """Return at most ``k`` candidates, best first."""
-        ...
-
-
-def position_weight(rank: int) -> float:
-    """Share of a recall's reward credited to the item served at 0-based ``rank`` (DCG discount).
-
-    Example:
-        >>> [round(position_weight(r), 3) for r in range(3)]
-        [1.0, 0.631, 0.5]
-    """
-    if rank < 0:
-        raise InvalidArgumentError("rank", "a non-negative integer", rank)
-    return 1.0 / math.log2(rank + 2)
+__all__ = ["BetaBlendRanker"]
 
 
 class BetaBlendRanker:
     """Score = cosine similarity + ``outcome_weight`` x (posterior mean reward - 0.5)
     + ``predicted_weight`` x (GNN-predicted success - 0.5) + ``lesson_bonus`` for a lesson.
 
-    A lesson stands for many experiences, so at equal relevance it goes first; the learned
-    policy (next issue) learns these weights from feedback instead.
+    A lesson stands for many experiences, so at equal relevance it goes first;
+    :class:`~absmem.policy.LinearThompsonRanker` learns these weights from feedback instead.
 
     The posterior pools what an experience's own response earned (``outcome``) and the credit it
     earned when served for other requests (``usage``). With ``temperature`` 0 the ranking is
@@ -139,6 +90,19 @@ class BetaBlendRanker:
                 for rank, i in enumerate(order)
             ]
         return self._sample(candidates, scores, k)
+
+    def first_probabilities(self, candidates: Sequence[Candidate]) -> np.ndarray:
+        """Each candidate's probability of being served first (one-hot at temperature 0)."""
+        scores = np.array([self.score(c) for c in candidates], dtype=np.float64)
+        out = np.zeros(len(candidates))
+        if not len(candidates):
+            return out
+        if self.temperature == 0.0:
+            out[int(np.argsort(-scores, kind="stable")[0])] = 1.0
+            return out
+        logits = scores / self.temperature
+        probs = np.exp(logits - logits.max())
+        return np.asarray(probs / probs.sum())
 
     def _sample(self, candidates: Sequence[Candidate], scores: np.ndarray, k: int) -> list[Ranked]:
         remaining = list(range(len(candidates)))
