@@ -74,6 +74,9 @@ class AbstractionConfig:
         min_evidence: own feedback an approach needs before a lesson advises it.
         local_k: nearest experiences whose outcomes the nearest lesson weighs at recall.
         margin: an approach is advised above ``0.5 + margin``, avoided below ``0.5 - margin``.
+        discount: weight each rated member's feedback keeps per newer rated member of the same
+            abstraction (1: all count alike; 0.98 halves it 35 members later), so advice follows
+            a change of what works.
         seed: seeds k-means.
     """
 
@@ -89,6 +92,7 @@ class AbstractionConfig:
     min_evidence: float = 2.0
     local_k: int = 5
     margin: float = 0.1
+    discount: float = 0.98
     seed: int = 0
 
 

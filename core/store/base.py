@@ -400,7 +400,9 @@ class GraphStore(Protocol):
         """Insert or replace one abstraction (its memberships are left as they are)."""
         ...
 
-    def approach_stats(self, namespace: str, abstraction_ids: Sequence[str]) -> list[ApproachStats]:
+    def approach_stats(
+        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0
+    ) -> list[ApproachStats]:
         """Live outcome statistics per (abstraction, approach), pooled over the members."""
         ...
 

@@ -134,20 +134,35 @@ class AbstractionTables:
         with self._tx() as db:
             db.execute(_INSERT_ABSTRACTION, _abstraction_params(row))
 
-    def approach_stats(self, namespace: str, abstraction_ids: Sequence[str]) -> list[ApproachStats]:
-        """Live outcome statistics per (abstraction, approach), pooled over the members."""
+    def approach_stats(
+        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0
+    ) -> list[ApproachStats]:
+        """Live outcome statistics per (abstraction, approach), pooled over the members.
+
+        With ``discount`` < 1 a rated member's feedback counts ``discount ** r``, ``r`` the
+        number of rated members of the same abstraction stored after it.
+        """
         if not abstraction_ids:
             return []
         marks = ",".join("?" * len(abstraction_ids))
         rows = self._read(
-            "SELECT m.abstraction_id, m.approach, SUM(e.out_alpha - 1.0), "
-            "SUM(e.out_beta - 1.0), COUNT(*) FROM memberships m "
-            "JOIN experiences e ON e.id = m.experience_id "
+            "SELECT m.abstraction_id, m.approach, e.out_alpha - 1.0, e.out_beta - 1.0 "
+            "FROM memberships m JOIN experiences e ON e.id = m.experience_id "
             f"WHERE m.abstraction_id IN ({marks}) AND +m.namespace = ? "
-            "GROUP BY m.abstraction_id, m.approach",
+            "ORDER BY m.abstraction_id, e.seq DESC",
             [*abstraction_ids, namespace],
         )
-        return [ApproachStats(r[0], int(r[1]), float(r[2]), float(r[3]), int(r[4])) for r in rows]
+        sums: dict[tuple[str, int], list[float]] = {}
+        newer: dict[str, int] = {}
+        for node, approach, successes, failures in rows:
+            weight = discount ** newer.get(node, 0)
+            if successes + failures > 0:
+                newer[node] = newer.get(node, 0) + 1
+            acc = sums.setdefault((node, int(approach)), [0.0, 0.0, 0])
+            acc[0] += weight * successes
+            acc[1] += weight * failures
+            acc[2] += 1
+        return [ApproachStats(n, a, s, f, int(c)) for (n, a), (s, f, c) in sums.items()]
 
     def item_usage(self, namespace: str, item_ids: Sequence[str]) -> dict[str, Outcome]:
         """The usage posterior of items (lessons) from the credit ledger."""

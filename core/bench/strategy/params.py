@@ -33,6 +33,8 @@ class StrategyParams:
         consolidate_every: interactions between ``consolidate()`` calls (when it exists).
         forgetting_budget: full episodes the forgetting variant keeps, as a share of the
             stream (its ``episode_budget``).
+        variants: also run absmem without the learned policy, with an epsilon-greedy policy
+            and with forgetting (``False``: the default absmem alone, for smoke runs).
         seed: seeds the stream, the hidden table, exploration and the reward draws.
         tag: suffix of the figure names (``"-quick"`` for the smoke run).
     """
@@ -51,6 +53,7 @@ class StrategyParams:
     vector_k: int = 10
     consolidate_every: int = 500
     forgetting_budget: float = 0.2
+    variants: bool = True
     seed: int = 0
     tag: str = ""
 

@@ -31,14 +31,15 @@ def plot_strategy(
     params: StrategyParams,
     out: Path,
 ) -> list[str]:
-    """Write the two figures into ``out``; return their file names."""
+    """Write the three figures into ``out``; return their file names."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
-    names = [f"strategy-curves{params.tag}.png", f"strategy-heldout{params.tag}.png"]
+    names = [f"strategy-curves{params.tag}.png", f"strategy-heldout{params.tag}.png",
+             f"strategy-regret{params.tag}.png"]  # fmt: skip
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True)
     _curves(top, bottom, world, traces, params.window)
     fig.tight_layout()
@@ -50,7 +51,27 @@ def plot_strategy(
     fig.tight_layout()
     fig.savefig(out / names[1], dpi=110)
     plt.close(fig)
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    _regret(ax, world, traces)
+    fig.tight_layout()
+    fig.savefig(out / names[2], dpi=110)
+    plt.close(fig)
     return names
+
+
+def _regret(ax: Any, world: StrategyWorld, traces: dict[str, Trace]) -> None:
+    oracle = traces[ORACLE].expected
+    t = np.arange(1, len(oracle) + 1)
+    for name, trace in traces.items():
+        if name != ORACLE:
+            style = "--" if name == NONE else "-"
+            ax.plot(t, np.cumsum(oracle - trace.expected), style, label=name, linewidth=1.4)
+    ax.axvline(world.drift_t, color="grey", linestyle=":", label="drift")
+    ax.set_xlabel("interaction")
+    ax.set_ylabel("cumulative regret (expected reward)")
+    ax.set_title("Regret against the oracle: lower is better")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
 
 
 def _curves(top: Any, bottom: Any, world: StrategyWorld, traces: dict[str, Trace], w: int) -> None:

@@ -43,6 +43,7 @@ def _system_rows(result: dict[str, Any]) -> list[list[str]]:
             fmt(s["drifted_domains_vs_oracle_before_drift"]),
             _reached(s["recovery_interactions"]),
             _reached(s["recovery_to_own_level"]),
+            fmt(s.get("regret"), 1),
             fmt(s["nodes_per_interaction"]),
             fmt(s["ms_per_interaction"], 2),
         ])  # fmt: skip
@@ -56,7 +57,7 @@ def strategy_markdown(result: dict[str, Any]) -> str:
         "system", "success rate", "expected reward", "normalised gain", "gain before drift",
         "gain at end", "held-out / oracle (end)", "drifted domains / oracle before drift",
         "interactions to 90% of oracle after drift",
-        "interactions back to own pre-drift level", "nodes per interaction",
+        "interactions back to own pre-drift level", "regret", "nodes per interaction",
         "ms per interaction",
     ]  # fmt: skip
     names = list(result["systems"])
@@ -83,7 +84,8 @@ def strategy_markdown(result: dict[str, Any]) -> str:
         f"the last {p['recovery_window']} drifted-domain requests reach 90% of the oracle's "
         "expected reward (the oracle's own figure is the shortest possible); 'own pre-drift "
         "level': until they are back at the system's own ratio to the oracle on those domains "
-        "just before the drift.",
+        "just before the drift. Regret: the oracle's expected reward minus the system's, summed "
+        "over the stream (lower is better; its curve is the third figure).",
         "",
         "Held-out expected reward relative to the oracle, by interactions seen:",
         "",

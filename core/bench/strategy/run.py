@@ -19,6 +19,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ...consolidate import ConsolidateConfig
 from ...embed import Embedder, MiniLMEmbedder
 from ...forgetting import ForgettingConfig
 from ...memory import AbstractionMemory
+from ...policy import BetaBlendRanker, LinearThompsonRanker, PolicyConfig
 from ..data import BenchDataError, Clinc150, load_clinc150
 from ..report import machine, now
 from ..timing import in_thread, load_average
@@ -43,8 +45,13 @@ from .world import KINDS, Request, StrategyWorld, TableParams, request_kind, top
 
 FORGETTING = "absmem + forgetting"
 """Name of the memory agent whose absorbed episodes are compacted (a 20% episode budget)."""
+NO_POLICY = "absmem, no policy"
+"""The memory agent on the fixed blend (GNN-scored recall, no learned policy)."""
+GREEDY = "absmem, epsilon-greedy"
+"""The memory agent on the learned policy with its own exploration off (the agent's epsilon
+still explores): an epsilon-greedy policy over the same learned scores."""
 
-__all__ = ["FORGETTING", "StrategyParams", "run_strategy"]
+__all__ = ["FORGETTING", "GREEDY", "NO_POLICY", "StrategyParams", "run_strategy"]
 
 Progress = Callable[[str], None]
 
@@ -140,22 +147,27 @@ def _play(
     marks = np.linspace(0, stream, params.checkpoints + 1).round().astype(int).tolist()
     budget = int(params.forgetting_budget * stream)
     forgetting = ConsolidateConfig(forgetting=ForgettingConfig(episode_budget=budget))
-    with (
-        tempfile.TemporaryDirectory(prefix="absmem-strategy-") as folder,
-        AbstractionMemory.open(folder, embedder=setup.memo) as memory,
-        tempfile.TemporaryDirectory(prefix="absmem-strategy-forget-") as folder2,
-        AbstractionMemory.open(folder2, embedder=setup.memo, consolidation=forgetting) as lean,
-    ):
-        agent = MemoryAgent(memory, setup.decoder, default=default, epsilon=params.epsilon,
-                            k=params.k, seed=params.seed,
-                            consolidate_every=params.consolidate_every)  # fmt: skip
-        lean_agent = MemoryAgent(lean, setup.decoder, default=default, epsilon=params.epsilon,
-                                 k=params.k, seed=params.seed,
-                                 consolidate_every=params.consolidate_every,
-                                 name=FORGETTING)  # fmt: skip
+    variants: dict[str, dict[str, Any]] = {
+        "absmem": {"ranker": LinearThompsonRanker(PolicyConfig(seed=params.seed))},
+        NO_POLICY: {"ranker": BetaBlendRanker(seed=params.seed)},
+        GREEDY: {"ranker": LinearThompsonRanker(PolicyConfig(exploration=0.0))},
+        FORGETTING: {"ranker": LinearThompsonRanker(PolicyConfig(seed=params.seed)),
+                     "consolidation": forgetting},
+    }  # fmt: skip
+    with ExitStack() as stack:
+        agents: dict[str, MemoryAgent] = {}
+        for name in variants if params.variants else ["absmem"]:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="absmem-strategy-"))
+            mem = stack.enter_context(
+                AbstractionMemory.open(folder, embedder=setup.memo, **variants[name])
+            )
+            agents[name] = MemoryAgent(
+                mem, setup.decoder, default=default, epsilon=params.epsilon, k=params.k,
+                seed=params.seed, consolidate_every=params.consolidate_every, name=name,
+            )  # fmt: skip
+        agent, memory = agents["absmem"], agents["absmem"].memory
         policies: list[Policy] = [
-            agent,
-            lean_agent,
+            *agents.values(),
             VectorMemory(n, default, params.epsilon, params.vector_k, params.seed),
             RecencyBuffer(
                 n,
@@ -179,13 +191,16 @@ def _play(
             "followed_advice": agent.followed_advice_,
             "responses_embedded": setup.memo.computed,
             "memory_count": memory.count(),
-            "forgetting": {
+            "policies": {name: repr(variants[name]["ranker"]) for name in agents},
+        }
+        if FORGETTING in agents:
+            lean = agents[FORGETTING].memory
+            info["forgetting"] = {
                 "episode_budget": budget,
                 "experiences": lean.count(),
                 "full_episodes": lean.count(episodes=True),
                 "full_share": round(lean.count(episodes=True) / max(stream, 1), 4),
-            },
-        }
+            }
     return traces, checkpoints, info
 
 

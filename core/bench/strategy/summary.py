@@ -95,6 +95,8 @@ def _system(
         "stored_at_checkpoints": trace.stored,
         "nodes_per_interaction": _round(trace.stored[-1] / n if trace.stored and n else 0.0),
         "explored_share": _round(trace.explored.mean()),
+        "regret": _round(float((oracle - e).sum()), 1),
+        "regret_after_drift": _round(float((oracle[drift:] - e[drift:]).sum()), 1),
         "ms_per_interaction": _round(1000 * trace.seconds / max(n, 1), 3),
     }
 
@@ -121,6 +123,11 @@ def _curves(traces: dict[str, Trace], window: int) -> dict[str, Any]:
         "rolling_expected_reward": {
             name: [round(float(v), 4) for v in rolling(tr.expected, window)[at]]
             for name, tr in traces.items()
+        },
+        "cumulative_regret": {
+            name: [round(float(v), 1) for v in np.cumsum(oracle - tr.expected)[at]]
+            for name, tr in traces.items()
+            if name != ORACLE
         },
         "rolling_normalised_gain": {
             name: [_round(float(v)) for v in rolling_gain(tr.expected, none, oracle, window)[at]]

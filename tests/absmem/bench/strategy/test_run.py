@@ -23,6 +23,8 @@ PARAMS = StrategyParams(
 )
 SYSTEMS = [
     "absmem",
+    "absmem, no policy",
+    "absmem, epsilon-greedy",
     "absmem + forgetting",
     "vector memory",
     "recency buffer",
@@ -61,7 +63,11 @@ def test_result_structure(result: dict[str, Any], out_dir: Path) -> None:
     assert result["date"]
     assert result["params"]["interactions"] == 40
     assert list(result["systems"]) == SYSTEMS
-    assert result["figures"] == ["strategy-curves-test.png", "strategy-heldout-test.png"]
+    assert result["figures"] == [
+        "strategy-curves-test.png",
+        "strategy-heldout-test.png",
+        "strategy-regret-test.png",
+    ]
     for name in result["figures"]:
         assert (out_dir / name).stat().st_size > 1000
     assert [c["t"] for c in result["checkpoints"]] == [0, 20, 40]
@@ -73,6 +79,10 @@ def test_result_structure(result: dict[str, Any], out_dir: Path) -> None:
     assert absmem["stored_at_checkpoints"] == [0, 20, 40]
     assert "recovery_to_own_level" in absmem
     assert oracle["normalised_gain"] == 1.0
+    assert oracle["regret"] == 0.0
+    assert result["systems"]["no memory"]["regret"] >= 0.0
+    assert set(result["curves"]["cumulative_regret"]) == set(SYSTEMS) - {"oracle"}
+    assert set(result["absmem"]["policies"]) == set(SYSTEMS[:4])
     assert oracle["held_out_vs_oracle"] == [1.0] * 3
     assert result["systems"]["no memory"]["normalised_gain"] == 0.0
     assert len(result["curves"]["t"]) == 40
