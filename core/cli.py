@@ -33,6 +33,7 @@ from .bench.index import IndexBenchParams, index_markdown, run_index
 from .bench.ingest import IngestParams, ingest_markdown, run_ingest
 from .bench.quality import WORLDS, run_quality
 from .bench.report import update_section, write_json
+from .cli_policy import add_eval_policy, run_eval_policy
 from .embed import EMBEDDERS, Embedder
 from .errors import AbsmemError
 
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="queries timed one at a time (default 1000)",
     )
     _consolidate_parser(kinds)
+    add_eval_policy(commands)
     return parser
 
 
@@ -420,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _run_demo(args)
+        if args.command == "eval-policy":
+            return run_eval_policy(args)
         return _run_bench(args, command)
     except BenchDataError as err:
         print(f"absmem: error: {err}", file=sys.stderr)
