@@ -74,9 +74,14 @@ class AbstractionConfig:
         min_evidence: own feedback an approach needs before a lesson advises it.
         local_k: nearest experiences whose outcomes the nearest lesson weighs at recall.
         margin: an approach is advised above ``0.5 + margin``, avoided below ``0.5 - margin``.
+        split_gap: a specific pattern is split in two (2-means of its situations) when one
+            approach's success rate differs by at least this much between the halves, each
+            half holding ``min_evidence`` feedback on it: a pattern that mixes outcomes hides
+            two situations (``1`` or more: never split).
         discount: weight each rated member's feedback keeps per newer rated member of the same
-            abstraction (1: all count alike; 0.98 halves it 35 members later), so advice follows
-            a change of what works.
+            abstraction past the newest ``discount_window`` (1: all count alike; 0.98 halves
+            it 35 members later), so advice follows a change of what works.
+        discount_window: newest rated members of an abstraction whose feedback counts fully.
         seed: seeds k-means.
     """
 
@@ -92,7 +97,9 @@ class AbstractionConfig:
     min_evidence: float = 2.0
     local_k: int = 5
     margin: float = 0.1
+    split_gap: float = 0.4
     discount: float = 0.98
+    discount_window: int = 10
     seed: int = 0
 
 
@@ -298,13 +305,34 @@ def _fine(
     k = max(1, len(snap) // config.fine_size)
     situation = _kmeans(z, k, config.seed)
     clusters = []
-    for c in range(int(situation.max()) + 1):
-        members = np.flatnonzero(situation == c)
+    groups = [np.flatnonzero(situation == c) for c in range(int(situation.max()) + 1)]
+    groups = [part for members in groups for part in _split(members, snap, z, labels, config)]
+    for members in groups:
         if len(members) < config.min_support:
             continue
         present, local = _local(members, labels)
         clusters.append(_Cluster(0, members, local, centroids[present], globals_=present))
     return clusters
+
+
+def _split(
+    members: np.ndarray, snap: GraphSnapshot, z: np.ndarray, labels: np.ndarray,
+    config: AbstractionConfig,
+) -> list[np.ndarray]:  # fmt: skip
+    """The cluster, or its two 2-means halves when they disagree on what works (``split_gap``)."""
+    if config.split_gap >= 1.0 or len(members) < 2 * config.min_support:
+        return [members]
+    halves = _kmeans(z[members], 2, config.seed + 2)
+    parts = [members[halves == h] for h in (0, 1)]
+    if min(len(p) for p in parts) < config.min_support:
+        return [members]
+    rates = []
+    for part in parts:
+        s = np.bincount(labels[part], snap.outcome[part, 0] - 1.0, minlength=labels.max() + 1)
+        f = np.bincount(labels[part], snap.outcome[part, 1] - 1.0, minlength=labels.max() + 1)
+        rates.append(np.where(s + f >= config.min_evidence, (s + 1.0) / (s + f + 2.0), np.nan))
+    gap = np.nan_to_num(np.abs(rates[0] - rates[1]), nan=0.0)
+    return parts if float(gap.max(initial=0.0)) >= config.split_gap else [members]
 
 
 def _broad(

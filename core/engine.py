@@ -406,8 +406,9 @@ class Engine(PolicyMixin, ConsolidationMixin):
             parent = state.rows[i].parent_id
             if parent is not None and parent in state.by_id:
                 sims[parent] = max(sims.get(parent, -1.0), s)
+        config = self.consolidation.abstraction
         by = by_abstraction(self.store.approach_stats(
-            namespace, list(sims), self.consolidation.abstraction.discount
+            namespace, list(sims), config.discount, config.discount_window
         ))  # fmt: skip
         advice = state.advice(by)
         nearest = state.rows[found[0][0]].id

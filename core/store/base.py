@@ -401,8 +401,9 @@ class GraphStore(Protocol):
         ...
 
     def approach_stats(
-        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0
-    ) -> list[ApproachStats]:
+        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0,
+        window: int = 0,
+    ) -> list[ApproachStats]:  # fmt: skip
         """Live outcome statistics per (abstraction, approach), pooled over the members."""
         ...
 

@@ -135,12 +135,13 @@ class AbstractionTables:
             db.execute(_INSERT_ABSTRACTION, _abstraction_params(row))
 
     def approach_stats(
-        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0
-    ) -> list[ApproachStats]:
+        self, namespace: str, abstraction_ids: Sequence[str], discount: float = 1.0,
+        window: int = 0,
+    ) -> list[ApproachStats]:  # fmt: skip
         """Live outcome statistics per (abstraction, approach), pooled over the members.
 
-        With ``discount`` < 1 a rated member's feedback counts ``discount ** r``, ``r`` the
-        number of rated members of the same abstraction stored after it.
+        With ``discount`` < 1 a rated member's feedback counts ``discount ** max(0, r - window)``,
+        ``r`` the number of rated members of the same abstraction stored after it.
         """
         if not abstraction_ids:
             return []
@@ -155,7 +156,7 @@ class AbstractionTables:
         sums: dict[tuple[str, int], list[float]] = {}
         newer: dict[str, int] = {}
         for node, approach, successes, failures in rows:
-            weight = discount ** newer.get(node, 0)
+            weight = discount ** max(0, newer.get(node, 0) - window)
             if successes + failures > 0:
                 newer[node] = newer.get(node, 0) + 1
             acc = sums.setdefault((node, int(approach)), [0.0, 0.0, 0])

@@ -171,3 +171,22 @@ def test_only_changed_lessons_are_written_again() -> None:
     snap.abstractions, snap.memberships = second.rows, second.memberships
     third = learn(snap, None, Counting(), CONFIG)
     assert 0 < sum(written) < len(third.rows)
+
+
+def test_a_pattern_that_mixes_outcomes_is_split() -> None:
+    """One k-means cluster holds both situations (fine_size = all); as the same approach wins in
+    one half and fails in the other, it is split; with split_gap 1 it stays whole."""
+    snap = snapshot()
+    whole = AbstractionConfig(fine_size=24, branch=2, min_quote_users=3, split_gap=1.0)
+    split = AbstractionConfig(fine_size=24, branch=2, min_quote_users=3, split_gap=0.4)
+    assert sum(r.level == 0 for r in learn(snap, None, TemplateLessonWriter(), whole).rows) == 1
+    fine = [r for r in learn(snap, None, TemplateLessonWriter(), split).rows if r.level == 0]
+    assert len(fine) == 2
+    assert sorted(r.support for r in fine) == [12, 12]
+
+
+def test_a_pattern_with_one_outcome_everywhere_is_not_split() -> None:
+    snap = snapshot()
+    snap.outcome[:] = [2.0, 1.0, 1.0]  # everything works: nothing to tell the halves apart by
+    config = AbstractionConfig(fine_size=24, branch=2, min_quote_users=3, split_gap=0.4)
+    assert sum(r.level == 0 for r in learn(snap, None, TemplateLessonWriter(), config).rows) == 1

@@ -138,7 +138,7 @@ def test_forgetting_keeps_statistics(tmp_path: Path) -> None:
     config = ConsolidateConfig(gnn=CONFIG.gnn, abstraction=CONFIG.abstraction,
                                forgetting=ForgettingConfig(episode_budget=12))  # fmt: skip
     with AbstractionMemory.open(tmp_path / "m", embedder=PlantedEmbedder(),
-                                consolidation=config) as mem:  # fmt: skip
+                                consolidation=config, ranker=GREEDY) as mem:  # fmt: skip
         teach(mem, 15, np.random.default_rng(4))
         store = mem._engine.store
         report = mem.consolidate()

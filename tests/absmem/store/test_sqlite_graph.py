@@ -240,6 +240,19 @@ def test_approach_stats_pool_the_members_outcomes(store: SQLiteStore) -> None:
     assert store.approach_stats("ns", ["unknown"]) == []
 
 
+def test_approach_stats_discount_older_members(store: SQLiteStore) -> None:
+    """Newest first: e2 (rated) counts fully, e1 (rated) once discounted, e0 twice."""
+    members = [MembershipRow("a", f"e{i}", 0) for i in range(3)]
+    store.add_experiences([_row(i) for i in range(3)], [], memberships=members)
+    for i, reward in enumerate((1.0, 1.0, -1.0)):
+        _outcome(store, f"f{i}", f"e{i}", reward)
+    (stat,) = store.approach_stats("ns", ["a"], discount=0.5)
+    assert (stat.successes, stat.failures, stat.members) == (0.25 + 0.5, 1.0, 3)
+    (windowed,) = store.approach_stats("ns", ["a"], discount=0.5, window=1)
+    assert (windowed.successes, windowed.failures) == (0.5 + 1.0, 1.0)
+    assert store.approach_stats("ns", ["a"]) == [ApproachStats("a", 0, 2.0, 1.0, 3)]
+
+
 def test_item_usage_sums_the_usage_credits_of_lessons(store: SQLiteStore) -> None:
     store.add_feedback(
         FeedbackRow("f1", "ns", "recall", "r1", 1.0, 0.0),
