@@ -8,13 +8,11 @@
   log, used by ``absmem eval-policy`` and by consolidation's swap gate.
 
 Example:
-    >>> from absmem.policy import BetaBlendRanker, Candidate
-    >>> from absmem.types import Outcome
-    >>> ranker = BetaBlendRanker()
-    >>> good = Candidate(key="a", similarity=0.80, outcome=Outcome(alpha=5, beta=1))
-    >>> bad = Candidate(key="b", similarity=0.82, outcome=Outcome(alpha=1, beta=5))
-    >>> [(r.key, r.propensity) for r in ranker.rank([bad, good], k=2)]
-    [('a', 1.0), ('b', 1.0)]
+    >>> from absmem.policy import Candidate, LinearThompsonRanker, PolicyConfig
+    >>> ranker = LinearThompsonRanker(PolicyConfig(exploration=0.0))
+    >>> near, far = Candidate(key="near", similarity=0.9), Candidate(key="far", similarity=0.4)
+    >>> [r.key for r in ranker.rank([far, near], k=2)]
+    ['near', 'far']
 """
 
 from __future__ import annotations
