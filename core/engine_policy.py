@@ -48,25 +48,32 @@ class PolicyMixin:
     def _lesson_state(self, namespace: str) -> LessonState:
         raise NotImplementedError
 
+    @property
+    def _learned(self) -> LinearThompsonRanker | None:
+        """The ranker when it learns (its config and posteriors apply), else ``None``."""
+        return self.ranker if isinstance(self.ranker, LinearThompsonRanker) else None
+
     # -- serving ------------------------------------------------------------------------------
 
     def _posterior(self, namespace: str) -> Posterior | None:
         """The namespace's posterior (loaded, or the prior), or ``None`` for a fixed ranker."""
-        if not isinstance(self.ranker, LinearThompsonRanker):
+        ranker = self._learned
+        if ranker is None:
             return None
         posterior = self._policies.get(namespace)
         if posterior is None:
             blob = self.store.get_blob(namespace, POLICY_BLOB)
             if blob is not None:
-                posterior = Posterior.from_bytes(blob[0], self.ranker.config, blob[1])
+                posterior = Posterior.from_bytes(blob[0], ranker.config, blob[1])
             else:
-                posterior = self.ranker.new_posterior(self._shared_prior())
+                posterior = ranker.new_posterior(self._shared_prior())
             self._policies[namespace] = posterior
         return posterior
 
     def _shared_prior(self) -> np.ndarray | None:
         """The evidence-weighted mean weights of all namespaces, when sharing is on."""
-        if not isinstance(self.ranker, LinearThompsonRanker) or not self.ranker.config.shared_prior:
+        ranker = self._learned
+        if ranker is None or not ranker.config.shared_prior:
             return None
         blob = self.store.get_blob(GLOBAL_PRIOR, POLICY_BLOB)
         if blob is None or not blob[1].get("namespaces"):
@@ -86,9 +93,9 @@ class PolicyMixin:
     ) -> tuple[list[Ranked], np.ndarray, np.ndarray]:
         """The served ranking, the candidates' feature rows and each one's P(first)."""
         x = featurize(candidates)
-        posterior = self._posterior(namespace)
-        if posterior is not None and isinstance(self.ranker, LinearThompsonRanker):
-            served, top = self.ranker.rank_with(posterior, x, [c.key for c in candidates], k)
+        posterior, ranker = self._posterior(namespace), self._learned
+        if posterior is not None and ranker is not None:
+            served, top = ranker.rank_with(posterior, x, [c.key for c in candidates], k)
             return served, x, top
         served = self.ranker.rank(candidates, k)
         first = getattr(self.ranker, "first_probabilities", None)
@@ -107,7 +114,7 @@ class PolicyMixin:
     ) -> dict[str, float]:  # fmt: skip
         """Credit weight of each served item: its position's, times ``not_followed`` when the
         answer is known to have taken another approach than the item advised."""
-        config = self.ranker.config if isinstance(self.ranker, LinearThompsonRanker) else None
+        config = self._learned.config if self._learned is not None else None
         weights = {i.item_id: position_weight(i.rank) for i in served
                    if i.item_kind in ("experience", "lesson")}  # fmt: skip
         if config is None or not weights or not informed:
@@ -181,8 +188,7 @@ class PolicyMixin:
 
     def _choices(self, history: Sequence[LoggedRecall]) -> list[LoggedChoice]:
         """The logged first choices, with their propensities and mean rewards in [0, 1]."""
-        config = self.ranker.config if isinstance(self.ranker, LinearThompsonRanker) else None
-        floor = 1.0 / config.draws if config is not None else 1e-3
+        floor = 1.0 / self._learned.config.draws if self._learned is not None else 1e-3
         out = []
         for logged in history[-OPE_WINDOW:]:
             log = logged.log
@@ -196,8 +202,9 @@ class PolicyMixin:
             ))  # fmt: skip
         return out
 
+    @staticmethod
     def _evaluate(
-        self, namespace: str, posterior: Posterior, choices: Sequence[LoggedChoice], seed: int
+        posterior: Posterior, choices: Sequence[LoggedChoice], seed: int
     ) -> PolicyEvaluation:
         ranker = LinearThompsonRanker(replace(posterior.config, seed=seed))
         return evaluate(choices, lambda x: ranker.first_probabilities(posterior, x), seed=seed)
@@ -205,13 +212,13 @@ class PolicyMixin:
     def _refit_and_gate(self, namespace: str) -> dict[str, Any]:
         """Refit the posterior from the log; swap it in unless off-policy evaluation rates it
         worse than the serving one. Returns the report's ``policy`` entry."""
-        serving = self._posterior(namespace)
-        if serving is None or not isinstance(self.ranker, LinearThompsonRanker):
+        serving, ranker = self._posterior(namespace), self._learned
+        if serving is None or ranker is None:
             return {"swapped": False, "reason": f"the ranker {self.ranker.name!r} does not learn"}
-        history = self.store.policy_history(namespace, self.ranker.config.history)
+        history = self.store.policy_history(namespace, ranker.config.history)
         if not history:
             return {"swapped": False, "reason": "no rated recall in the log yet"}
-        candidate = self._refit(namespace, self.ranker.config, history)
+        candidate = self._refit(namespace, ranker.config, history)
         choices = self._choices(history)
         out: dict[str, Any] = {"rated_recalls": len(history), "evaluated": len(choices)}
         if len(choices) < 20:
@@ -219,8 +226,8 @@ class PolicyMixin:
             return {**out, "swapped": True,
                     "reason": f"refit on {len(history)} rated recalls; too few ({len(choices)}) "
                               "logged first choices to evaluate, so the log decides"}  # fmt: skip
-        old = self._evaluate(namespace, serving, choices, self.ranker.config.seed).best()
-        new = self._evaluate(namespace, candidate, choices, self.ranker.config.seed).best()
+        old = self._evaluate(serving, choices, ranker.config.seed).best()
+        new = self._evaluate(candidate, choices, ranker.config.seed).best()
         out.update(serving=round(old.value, 4), candidate=round(new.value, 4),
                    candidate_interval=[round(new.low, 4), round(new.high, 4)])  # fmt: skip
         basis = f"(doubly robust, {len(choices)} recalls)"
@@ -234,14 +241,15 @@ class PolicyMixin:
     def _unlearn(self, namespace: str) -> None:
         """After an erasure: refit the posterior from what the log still holds (no gate), so
         nothing the erased feedback taught stays in the weights."""
-        if isinstance(self.ranker, LinearThompsonRanker) and self._posterior(namespace) is not None:
-            history = self.store.policy_history(namespace, self.ranker.config.history)
-            self._install(namespace, self._refit(namespace, self.ranker.config, history))
+        ranker = self._learned
+        if ranker is not None:
+            history = self.store.policy_history(namespace, ranker.config.history)
+            self._install(namespace, self._refit(namespace, ranker.config, history))
 
     def _install(self, namespace: str, posterior: Posterior) -> None:
         self._policies[namespace] = posterior
         self._save_posterior(namespace, posterior)
-        if isinstance(self.ranker, LinearThompsonRanker) and self.ranker.config.shared_prior:
+        if self._learned is not None and self._learned.config.shared_prior:
             self._share(namespace, posterior)
 
     def _share(self, namespace: str, posterior: Posterior) -> None:
@@ -256,7 +264,7 @@ class PolicyMixin:
         self, namespace: str, config: PolicyConfig | None
     ) -> dict[str, PolicyEvaluation]:
         """Off-policy estimates of the serving policy and of a refit with ``config``."""
-        base = self.ranker.config if isinstance(self.ranker, LinearThompsonRanker) else None
+        base = self._learned.config if self._learned is not None else None
         config = config or base or PolicyConfig()
         history = self.store.policy_history(namespace, config.history)
         choices = self._choices(history)
@@ -267,7 +275,7 @@ class PolicyMixin:
         out = {}
         serving = self._posterior(namespace)
         if serving is not None:
-            out["serving"] = self._evaluate(namespace, serving, choices, config.seed)
-        out["candidate"] = self._evaluate(namespace, self._refit(namespace, config, history),
-                                          choices, config.seed)  # fmt: skip
+            out["serving"] = self._evaluate(serving, choices, config.seed)
+        out["candidate"] = self._evaluate(self._refit(namespace, config, history), choices,
+                                          config.seed)  # fmt: skip
         return out
