@@ -26,6 +26,7 @@ from .index import CandidateIndex, IndexParams
 from .lessons import LessonWriter, LLMLessonWriter, TemplateLessonWriter
 from .memory import AbstractionMemory
 from .policy import BetaBlendRanker, Ranker
+from .rewards import to_reward
 from .store import GraphStore, SQLiteStore
 from .types import (
     Assessment,
@@ -79,4 +80,5 @@ __all__ = [
     "TemplateLessonWriter",
     "UnknownTargetError",
     "__version__",
+    "to_reward",
 ]

@@ -26,6 +26,7 @@ from .consolidate import ConsolidateConfig
 from .embed.base import Embedder, Vectors
 from .engine_consolidate import ConsolidationMixin
 from .engine_policy import PolicyMixin
+from .engine_runs import RunLinkMixin
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
 from .ids import new_id
@@ -65,7 +66,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Engine(PolicyMixin, ConsolidationMixin):
+class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
     Args:

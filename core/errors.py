@@ -50,12 +50,14 @@ class InvalidArgumentError(AbsmemError, ValueError):
 class UnknownTargetError(AbsmemError, LookupError):
     """An id (recall, experience, run) that the memory does not hold in this namespace."""
 
-    def __init__(self, argument: str, value: str, namespace: str) -> None:
+    def __init__(
+        self, argument: str, value: str, namespace: str, what: str = "a recall or experience"
+    ) -> None:
         self.argument = argument
         self.value = value
         self.namespace = namespace
         super().__init__(
-            f"{argument}: expected the id of a recall or experience stored in namespace "
+            f"{argument}: expected the id of {what} stored in namespace "
             f"{namespace!r}, got unknown id {value!r}"
         )
 

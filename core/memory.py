@@ -31,6 +31,7 @@ from .engine import Engine, check_namespace
 from .errors import InvalidArgumentError, MemoryClosedError
 from .index import IndexParams
 from .lessons import LessonWriter
+from .memory_runs import RunLinkVerbs
 from .policy import LinearThompsonRanker, PolicyConfig, Ranker
 from .policy.ope import PolicyEvaluation
 from .store import STORES, GraphStore
@@ -49,6 +50,7 @@ from .validate import (
     check_k,
     check_metadata,
     check_reward,
+    check_run_id,
     check_text,
 )
 
@@ -57,12 +59,13 @@ __all__ = ["AbstractionMemory"]
 T = TypeVar("T")
 
 
-class AbstractionMemory:
+class AbstractionMemory(RunLinkVerbs):
     """Interaction memory that recalls what worked.
 
     Build one with :meth:`open` (SQLite file + FAISS index + bundled MiniLM in one folder), or
     inject built parts. Namespaces isolate tenants: nothing recalled in one namespace ever comes
-    from another. Every verb takes ``namespace=``; it defaults to the memory's own.
+    from another. Every verb takes ``namespace=``; it defaults to the memory's own. Framework
+    adapters pass the run id of a call (``run_id=``) so that feedback can name the run later.
 
     Args:
         store: the durable graph store.
@@ -162,6 +165,7 @@ class AbstractionMemory:
         session_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         namespace: str | None = None,
+        run_id: object = None,
     ) -> str:
         """Store one interaction; durable when it returns. Returns the experience id.
 
@@ -173,9 +177,15 @@ class AbstractionMemory:
             session_id: the conversation, for ``next`` edges and ``forget(session_id=...)``.
             metadata: JSON-serialisable extra fields, returned with the experience.
             namespace: tenant; defaults to the memory's.
+            run_id: the framework run that produced the response (``uuid.UUID`` or a string);
+                ``feedback(run_id=...)`` then reaches this experience (see :meth:`link_run`).
         """
         item = _interaction(context, response, recall_id, user_id, session_id, metadata)
-        return (await self._engine.remember(self._ns(namespace), [item], chunk=1))[0]
+        run, ns = check_run_id(run_id), self._ns(namespace)
+        experience_id = (await self._engine.remember(ns, [item], chunk=1))[0]
+        if run is not None:
+            await self._engine.link_run(ns, run, item.recall_id, experience_id)
+        return experience_id
 
     def remember(self, context: str, response: str, **kwargs: Any) -> str:
         """Sync twin of :meth:`aremember`."""
@@ -212,6 +222,7 @@ class AbstractionMemory:
         user_id: str | None = None,
         session_id: str | None = None,
         namespace: str | None = None,
+        run_id: object = None,
     ) -> Recall:
         """Recall the ``k`` memories most likely to help with ``query``; the ranking is logged.
 
@@ -221,12 +232,18 @@ class AbstractionMemory:
             user_id: who asked (recorded in the recall log, erased by ``forget``).
             session_id: the conversation (recorded in the recall log).
             namespace: tenant; defaults to the memory's.
+            run_id: the framework run this recall serves (``uuid.UUID`` or a string);
+                ``feedback(run_id=...)`` then reaches this recall (see :meth:`link_run`).
         """
         check_text("query", query)
         check_k(k)
         check_id("user_id", user_id)
         check_id("session_id", session_id)
-        return await self._engine.recall(self._ns(namespace), query, k, user_id, session_id)
+        run, ns = check_run_id(run_id), self._ns(namespace)
+        recall = await self._engine.recall(ns, query, k, user_id, session_id)
+        if run is not None:
+            await self._engine.link_run(ns, run, recall.id, None)
+        return recall
 
     def recall(self, query: str, **kwargs: Any) -> Recall:
         """Sync twin of :meth:`arecall`."""
@@ -285,25 +302,51 @@ class AbstractionMemory:
     # -- feedback -----------------------------------------------------------------------------
 
     async def afeedback(
-        self, target: str, reward: float, *, namespace: str | None = None
+        self,
+        target: str | None = None,
+        reward: float | None = None,
+        *,
+        run_id: object = None,
+        namespace: str | None = None,
     ) -> Feedback:
-        """Rate a recall (by ``Recall.id``) or an experience (by the id ``remember`` returned).
+        """Rate a recall (by ``Recall.id``), an experience (by the id ``remember`` returned) or
+        a linked framework run (``run_id=``).
 
         Feedback may come late and more than once; each one is kept in the ledger and credited:
         a recall's reward goes to the experiences it served (weighted by rank) and to the
         experience whose response it informed; an experience's reward goes to its response and
         to the items recalled for it.
 
+        A run's feedback goes to the experience linked to it, else to its recall (the run was
+        linked by ``recall(run_id=...)``, ``remember(run_id=...)`` or :meth:`link_run`).
+
         Args:
             target: a recall id or an experience id of this namespace.
-            reward: a finite number in [-1, 1] (thumbs up = 1.0, thumbs down = -1.0).
+            reward: a finite number in [-1, 1] (thumbs up = 1.0, thumbs down = -1.0; map other
+                scales with :func:`absmem.to_reward`).
+            run_id: instead of ``target``, a framework run id linked in this namespace.
             namespace: tenant; defaults to the memory's.
-        """
-        check_id("target", target, required=True)
-        value = check_reward(reward)
-        return await self._engine.feedback(self._ns(namespace), target, value)
 
-    def feedback(self, target: str, reward: float, **kwargs: Any) -> Feedback:
+        Raises:
+            InvalidArgumentError: naming ``target/run_id`` unless exactly one is given.
+            UnknownTargetError: when the namespace holds no such target or linked run.
+        """
+        run = check_run_id(run_id)
+        if (target is None) == (run is None):
+            raise InvalidArgumentError(
+                "target/run_id", "exactly one of target or run_id=",
+                {"target": target, "run_id": run},
+            )  # fmt: skip
+        value = check_reward(reward)
+        if run is not None:
+            return await self._engine.feedback_run(self._ns(namespace), run, value)
+        checked = check_id("target", target, required=True)
+        assert checked is not None  # required=True never returns None
+        return await self._engine.feedback(self._ns(namespace), checked, value)
+
+    def feedback(
+        self, target: str | None = None, reward: float | None = None, **kwargs: Any
+    ) -> Feedback:
         """Sync twin of :meth:`afeedback`."""
         return self._sync("feedback", self.afeedback(target, reward, **kwargs))
 
@@ -316,7 +359,8 @@ class AbstractionMemory:
         session_id: str | None = None,
         namespace: str | None = None,
     ) -> ForgetReport:
-        """Erase every experience, edge, vector, recall and feedback of one user or one session.
+        """Erase every experience, edge, vector, recall, feedback and run link of one user or one
+        session.
 
         The text is removed from the database file and the vectors from the index file.
         """

@@ -171,6 +171,9 @@ class Feedback(BaseModel):
     created_at: float = Field(description="Unix time the feedback arrived.")
     user_id: str | None = Field(default=None, description="User the feedback concerns.")
     session_id: str | None = Field(default=None, description="Session the feedback concerns.")
+    run_id: str | None = Field(
+        default=None, description="The framework run id the feedback named, when it named one."
+    )
 
 
 class Interaction(BaseModel):

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from .embed.base import check_text
 from .errors import InvalidArgumentError
 
-__all__ = ["check_id", "check_int", "check_k", "check_metadata", "check_reward", "check_text"]
+__all__ = [
+    "check_id",
+    "check_int",
+    "check_k",
+    "check_metadata",
+    "check_reward",
+    "check_run_id",
+    "check_text",
+]
 
 
 def check_reward(reward: object) -> float:
@@ -41,6 +50,17 @@ def check_id(argument: str, value: object, required: bool = False) -> str | None
         expected = "a non-empty string id" + ("" if required else " or None")
         raise InvalidArgumentError(argument, expected, value)
     return value
+
+
+def check_run_id(value: object, required: bool = False) -> str | None:
+    """A framework run id (a ``uuid.UUID``, as LangChain gives, or a string id) as a string."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return check_id("run_id", value, required)
+    except InvalidArgumentError as err:
+        expected = "a run id (uuid.UUID or a non-empty string)" + ("" if required else " or None")
+        raise InvalidArgumentError("run_id", expected, value) from err
 
 
 def check_int(

@@ -41,6 +41,7 @@ __all__ = [
     "PolicyLogRow",
     "RecallItemRow",
     "RecallRow",
+    "RunLinkRow",
     "StoredExperience",
 ]
 
@@ -182,6 +183,17 @@ class CreditRow:
     channel: Channel
     reward: float
     weight: float
+
+
+@dataclass(frozen=True)
+class RunLinkRow:
+    """A framework run id linked to the recall and the experience that run produced."""
+
+    namespace: str
+    run_id: str
+    recall_id: str | None
+    experience_id: str | None
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -371,7 +383,15 @@ class GraphStore(Protocol):
     def forget(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> ForgetResult:
-        """Erase every experience, edge, recall and feedback of a user or session."""
+        """Erase every experience, edge, recall, feedback and run link of a user or session."""
+        ...
+
+    def put_run_link(self, row: RunLinkRow) -> None:
+        """Insert or replace the link of ``row.run_id`` in ``row.namespace``."""
+        ...
+
+    def get_run_link(self, namespace: str, run_id: str) -> RunLinkRow | None:
+        """The link of a run id in ``namespace``, or ``None``."""
         ...
 
     def snapshot(self, namespace: str) -> GraphSnapshot:

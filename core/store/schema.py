@@ -165,5 +165,21 @@ CREATE TABLE recall_features (
 CREATE INDEX recall_features_namespace ON recall_features (namespace, created_at);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_V4 = """
+-- Framework run ids (a LangChain or LlamaIndex run, the ids LangSmith feedback uses) linked to
+-- the recall and the experience the run produced, so that feedback can name the run.
+-- Erasing the recall or the experience erases the link.
+CREATE TABLE run_links (
+    namespace TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    recall_id TEXT,
+    experience_id TEXT,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (namespace, run_id)
+) WITHOUT ROWID;
+CREATE INDEX run_links_recall ON run_links (recall_id) WHERE recall_id IS NOT NULL;
+CREATE INDEX run_links_experience ON run_links (experience_id) WHERE experience_id IS NOT NULL;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)

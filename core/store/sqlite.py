@@ -53,6 +53,7 @@ from .base import (
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .sqlite_graph import AbstractionTables
 from .sqlite_policy import PolicyTables
+from .sqlite_runs import RunLinkTables, erase_run_links
 
 __all__ = ["SQLiteStore"]
 
@@ -82,7 +83,7 @@ def _to_experience(row: sqlite3.Row) -> StoredExperience:
     )  # fmt: skip
 
 
-class SQLiteStore(AbstractionTables, PolicyTables):
+class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
     """The experience graph, feedback ledger, recall log and blobs in one SQLite file.
 
     Args:
@@ -419,7 +420,7 @@ class SQLiteStore(AbstractionTables, PolicyTables):
     def forget(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> ForgetResult:
-        """Erase every experience, edge, recall and feedback of a user or session.
+        """Erase every experience, edge, recall, feedback and run link of a user or session.
 
         Statistics that other experiences drew from the erased feedback are recomputed from the
         remaining credit ledger, and the WAL is truncated so no erased text stays on disk.
@@ -473,7 +474,10 @@ def _blob(vector: np.ndarray) -> bytes:
 
 
 def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | None) -> ForgetResult:
-    """Delete one user's or session's rows inside an open transaction (``column`` is trusted)."""
+    """Delete one user's or session's rows inside an open transaction (``column`` is trusted).
+
+    Run links to an erased recall or experience go with them.
+    """
     db.execute("CREATE TEMP TABLE IF NOT EXISTS gone_items (id TEXT PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS gone_recalls (id TEXT PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS gone_feedback (id TEXT PRIMARY KEY)")
@@ -516,6 +520,7 @@ def _erase(db: sqlite3.Connection, namespace: str, column: str, value: str | Non
         "OR item_id IN (SELECT id FROM gone_items)"
     )
     db.execute("DELETE FROM recall_features WHERE recall_id IN (SELECT id FROM gone_recalls)")
+    erase_run_links(db, namespace)
     n_recalls = db.execute("DELETE FROM recalls WHERE id IN (SELECT id FROM gone_recalls)").rowcount
     db.execute(
         "UPDATE experiences SET recall_id = NULL WHERE recall_id IN (SELECT id FROM gone_recalls)"
