@@ -63,8 +63,10 @@ class AbsMemRetriever(BaseRetriever):
     """Lessons and past experiences from an absmem memory, ranked by what worked.
 
     Each call is one logged ``recall``; its run id is linked to it, so feedback can name the
-    run (``memory.feedback(run_id=..., reward=...)``). Pass an :class:`AbsMemFeedbackHandler`
-    in the callbacks to link the enclosing chain's run id too.
+    run (``memory.feedback(run_id=..., reward=...)``). A retriever called alone takes its run id
+    as a keyword (``retriever.invoke(query, run_id=...)``: LangChain's ``BaseRetriever`` does
+    not read it from the config). Pass an :class:`AbsMemFeedbackHandler` in the callbacks to
+    link the enclosing chain's run id (``chain.invoke(..., config={"run_id": ...})``) too.
 
     Setup:
         .. code-block:: bash

@@ -8,7 +8,6 @@ LangChain's own ``GenericFakeChatModel`` that accepts tools (``create_agent`` bi
 
 from __future__ import annotations
 
-import inspect
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,16 +23,6 @@ from langchain_core.messages import BaseMessage
 
 from absmem import AbstractionMemory, LangChainEmbedder
 from absmem.policy import LinearThompsonRanker, PolicyConfig
-
-HERE = Path(__file__).resolve().parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the async tests of the langchain-tests standard suites with pytest-asyncio."""
-    for item in items:
-        function = getattr(item, "function", None)
-        if HERE in Path(str(item.fspath)).parents and inspect.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.asyncio)
 
 
 class Words(Embeddings):
