@@ -32,7 +32,7 @@ from typing import Literal
 from .errors import InvalidArgumentError
 from .validate import check_reward
 
-__all__ = ["Scale", "to_reward"]
+__all__ = ["to_reward"]
 
 Scale = Literal["signed", "unit", "thumbs"] | tuple[float, float]
 """A score scale: ``"signed"`` ([-1, 1]), ``"unit"`` ([0, 1]), ``"thumbs"`` or ``(lo, hi)``."""

@@ -355,7 +355,8 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     db.close()
 
     store = SQLiteStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.get_run_link("ns", "any-run") is None
     assert store.policy_history("ns", limit=10) == []
     e1 = store.get_experience("ns", "e1")
     assert e1 is not None
