@@ -25,6 +25,7 @@ from .gnn import GNNConfig
 from .index import CandidateIndex, IndexParams
 from .lessons import LessonWriter, LLMLessonWriter, TemplateLessonWriter
 from .memory import AbstractionMemory
+from .memory_runs import turn_run_id
 from .policy import BetaBlendRanker, Ranker
 from .rewards import to_reward
 from .store import GraphStore, SQLiteStore
@@ -81,4 +82,5 @@ __all__ = [
     "UnknownTargetError",
     "__version__",
     "to_reward",
+    "turn_run_id",
 ]

@@ -15,6 +15,14 @@ Example:
     ...     fb = mem.feedback(run_id=run, reward=-1.0)
     ...     print(linked == str(run), fb.target_kind, fb.target_id == r.id)
     True recall True
+
+Adapters that know a conversation but no framework run id name a turn instead
+(:func:`turn_run_id`): ``"session:s1:turn:3"`` for the third turn of session ``s1``, and
+``"session:s1:turn:latest"`` for whichever turn came last.
+
+    >>> from absmem import turn_run_id
+    >>> turn_run_id("s1", 3), turn_run_id("s1")
+    ('session:s1:turn:3', 'session:s1:turn:latest')
 """
 
 from __future__ import annotations
@@ -24,11 +32,27 @@ from typing import Any, TypeVar
 
 from .engine import Engine
 from .errors import InvalidArgumentError
-from .validate import check_id, check_run_id
+from .validate import check_id, check_int, check_run_id
 
-__all__ = ["RunLinkVerbs"]
+__all__ = ["RunLinkVerbs", "turn_run_id"]
 
 T = TypeVar("T")
+
+
+def turn_run_id(session_id: str, turn: int | None = None) -> str:
+    """The run id that names turn ``turn`` (1 first) of session ``session_id``; ``None``: latest.
+
+    Adapters link each turn they remember under both ids, so an application that knows only
+    the conversation can rate it: ``memory.feedback(run_id=turn_run_id("s1"), reward=1.0)``.
+
+    Raises:
+        InvalidArgumentError: naming ``session_id`` or ``turn`` when it is not a non-empty
+            string id or an integer >= 1 (or ``None``).
+    """
+    session = check_id("session_id", session_id, required=True)
+    if turn is None:
+        return f"session:{session}:turn:latest"
+    return f"session:{session}:turn:{check_int('turn', turn, 'an integer >= 1 or None', 1)}"
 
 
 class RunLinkVerbs:
