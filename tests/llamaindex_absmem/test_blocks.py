@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from llama_index.core import Document, VectorStoreIndex
-from llama_index.core.agent.workflow import FunctionAgent
+from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent
 from llama_index.core.chat_engine import ContextChatEngine, SimpleChatEngine
 from llama_index.core.llms import ChatMessage, MockLLM
 from llama_index.core.memory import Memory
@@ -134,3 +134,25 @@ def test_without_the_handler_the_block_recalls_and_records_nothing(
     engine.chat("reset my card pin")  # flushes old messages to the block: not recorded
     assert mem.count() == 1
     assert memory.get_all(status=MessageStatus.ARCHIVED)  # messages were flushed
+
+
+def test_an_agent_workflow_run_with_the_block_is_recorded(
+    mem: AbstractionMemory, handler: AbsMemFeedbackHandler
+) -> None:
+    llm = Replies(["Done: reset it under Cards."])
+    agent = FunctionAgent(name="support", description="Bank support.", tools=[card_status],
+                          llm=llm.llm)  # fmt: skip
+
+    async def scenario() -> Any:
+        return await AgentWorkflow(agents=[agent]).run(
+            "reset my pin", memory=block_memory(mem, "w")
+        )
+
+    output = asyncio.run(scenario())
+    assert (handler.run_id(output) or "").startswith("AgentWorkflow.run-")
+    experience = mem.get(handler.feedback(output, 1.0).target_id)
+    assert experience is not None
+    assert (experience.context, experience.response) == (
+        "reset my pin",
+        "Done: reset it under Cards.",
+    )
