@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+Example = Callable[[str, Path], str]
+"""The ``example`` fixture (tests/examples/conftest.py): runs a script, returns its output."""
 
 
-def run(name: str, folder: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), str(folder)],
-        check=False, capture_output=True, text=True, timeout=600, cwd=folder.parent,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def test_the_agent_example_learns_from_the_first_turn(tmp_path: Path) -> None:
-    out = run("langchain_agent.py", tmp_path / "agent")
+def test_the_agent_example_learns_from_the_first_turn(tmp_path: Path, example: Example) -> None:
+    out = example("langchain_agent.py", tmp_path / "agent")
     first, second = out.split("bob (thread-2)")
     assert "model sees memory: (none yet)" in first
     assert "I typed my card PIN wrong three times" in second  # alice's turn, recalled for bob
@@ -34,8 +23,10 @@ def test_the_agent_example_learns_from_the_first_turn(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["langchain_lcel.py"])
-def test_the_lcel_example_rates_the_chains_recall(tmp_path: Path, name: str) -> None:
-    out = run(name, tmp_path / "lcel")
+def test_the_lcel_example_rates_the_chains_recall(
+    tmp_path: Path, name: str, example: Example
+) -> None:
+    out = example(name, tmp_path / "lcel")
     assert "- [experience]" in out
     assert "answer: Open the app and go to Cards > Reset PIN." in out
     assert "feedback +0.8 on run" in out
