@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from absmem import AbstractionMemory, MiniLMEmbedder
-from absmem.embed import Vectors, normalise
+from absmem import AbstractionMemory, ConsolidateConfig, GNNConfig, MiniLMEmbedder
+from absmem.abstraction import AbstractionConfig
+from absmem.embed import Embedder, Vectors, normalise
+from absmem.lessons import LessonWriter
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -58,3 +60,26 @@ def open_memory(
     yield factory
     for mem in opened:
         mem.close()
+
+
+@pytest.fixture
+def taught_memory(
+    open_memory: Callable[..., AbstractionMemory],
+) -> Callable[[Embedder, LessonWriter], AbstractionMemory]:
+    """A memory taught 12 rated PIN-reset turns (the in-app reset works, a branch visit does
+    not) and consolidated with a small GNN, its lessons written by the given writer."""
+
+    def teach(embedder: Embedder, writer: LessonWriter) -> AbstractionMemory:
+        consolidation = ConsolidateConfig(gnn=GNNConfig(hidden=8, epochs=3, finetune_epochs=1),
+                                          abstraction=AbstractionConfig(fine_size=10))  # fmt: skip
+        mem = open_memory(embedder=embedder, writer=writer, consolidation=consolidation)
+        for i in range(12):
+            good = i % 2 == 0
+            exp = mem.remember(f"reset my card pin please {i}",
+                               "Use the app: Cards > Reset PIN." if good else "Visit a branch.",
+                               user_id=f"u{i % 3}")  # fmt: skip
+            mem.feedback(exp, reward=1.0 if good else -1.0)
+        mem.consolidate()
+        return mem
+
+    return teach

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -79,31 +80,21 @@ def test_the_recall_reaches_the_prompt_and_the_turn_is_remembered_linked(
     assert served[0].item_id == known
 
 
-def test_lessons_written_by_a_chat_model_reach_the_agents_prompt(tmp_path: Any) -> None:
+def test_lessons_written_by_a_chat_model_reach_the_agents_prompt(
+    taught_memory: Callable[..., AbstractionMemory],
+) -> None:
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-    from absmem import ConsolidateConfig, GNNConfig, LangChainEmbedder, LLMLessonWriter
-    from absmem.abstraction import AbstractionConfig
+    from absmem import LangChainEmbedder, LLMLessonWriter
 
     from .conftest import Words
 
     lesson = "Offer the in-app PIN reset before anything else."
     writer = LLMLessonWriter(GenericFakeChatModel(messages=iter([lesson] * 100)))
-    consolidation = ConsolidateConfig(gnn=GNNConfig(hidden=8, epochs=3, finetune_epochs=1),
-                                      abstraction=AbstractionConfig(fine_size=10))  # fmt: skip
-    embedder = LangChainEmbedder(Words(), name="test-words")
-    with AbstractionMemory.open(tmp_path / "m", embedder=embedder, writer=writer,
-                                consolidation=consolidation) as mem:  # fmt: skip
-        for i in range(12):
-            good = i % 2 == 0
-            exp = mem.remember(f"reset my card pin please {i}",
-                               "Use the app: Cards > Reset PIN." if good else "Visit a branch.",
-                               user_id=f"u{i % 3}")  # fmt: skip
-            mem.feedback(exp, reward=1.0 if good else -1.0)
-        mem.consolidate()
-        recorder = Recorder()
-        agent = agent_with(mem, ["Use Cards > Reset PIN in the app."], k=5)
-        agent.invoke(ask("reset my card pin please"), config("t", "u9", callbacks=[recorder]))
+    mem = taught_memory(LangChainEmbedder(Words(), name="test-words"), writer)
+    recorder = Recorder()
+    agent = agent_with(mem, ["Use Cards > Reset PIN in the app."], k=5)
+    agent.invoke(ask("reset my card pin please"), config("t", "u9", callbacks=[recorder]))
     assert lesson in recorder.system_prompts()[0]
 
 

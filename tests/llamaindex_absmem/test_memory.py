@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -215,27 +215,17 @@ def test_the_history_is_token_limited_and_the_recall_fits_in(mem: AbstractionMem
     assert mem.count() == 1  # reset clears the short-term history only
 
 
-def test_lessons_written_by_a_llamaindex_llm_reach_the_prompt(tmp_path: Path) -> None:
-    from absmem import ConsolidateConfig, GNNConfig, LlamaIndexEmbedder, LLMLessonWriter
-    from absmem.abstraction import AbstractionConfig
+def test_lessons_written_by_a_llamaindex_llm_reach_the_prompt(
+    taught_memory: Callable[..., AbstractionMemory],
+) -> None:
+    from absmem import LlamaIndexEmbedder, LLMLessonWriter
 
     writer = LLMLessonWriter(MockLLM(max_tokens=4))  # writes "text text text text"
-    consolidation = ConsolidateConfig(gnn=GNNConfig(hidden=8, epochs=3, finetune_epochs=1),
-                                      abstraction=AbstractionConfig(fine_size=10))  # fmt: skip
-    embedder = LlamaIndexEmbedder(Words(), name="test-words")
-    with AbstractionMemory.open(tmp_path / "m", embedder=embedder, writer=writer,
-                                consolidation=consolidation) as mem:  # fmt: skip
-        for i in range(12):
-            good = i % 2 == 0
-            exp = mem.remember(f"reset my card pin please {i}",
-                               "Use the app: Cards > Reset PIN." if good else "Visit a branch.",
-                               user_id=f"u{i % 3}")  # fmt: skip
-            mem.feedback(exp, reward=1.0 if good else -1.0)
-        mem.consolidate()
-        memory = AbsMemMemory.from_defaults(mem, k=5)
-        reply = SimpleChatEngine.from_defaults(llm=MockLLM(), memory=memory).chat(
-            "reset my card pin please"
-        )
+    mem = taught_memory(LlamaIndexEmbedder(Words(), name="test-words"), writer)
+    memory = AbsMemMemory.from_defaults(mem, k=5)
+    reply = SimpleChatEngine.from_defaults(llm=MockLLM(), memory=memory).chat(
+        "reset my card pin please"
+    )
     assert "text text text text" in reply.response
 
 
