@@ -275,19 +275,26 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
     ) -> list[list[tuple[str, float]]]:
         """``k_similar`` nearest stored or earlier-in-batch contexts of each new experience."""
         k = self.k_similar
-        found: list[list[tuple[str, float]]] = [[] for _ in ids]
         if k <= 0:
-            return found
-        scores, keys = index.search(contexts, k)
+            return [[] for _ in ids]
+        scores, keys = index.search(contexts, k, ef=self.index_params.ef_insert)
         id_of = self.store.ids_for(namespace, [int(key) for key in keys.ravel() if key >= 0])
-        within = contexts @ contexts.T if len(ids) > 1 else None
-        for i in range(len(ids)):
-            pairs = [(id_of[int(key)], float(score)) for key, score in zip(keys[i], scores[i],
-                     strict=True) if int(key) in id_of]  # fmt: skip
-            if within is not None:
-                pairs += [(ids[j], float(within[i, j])) for j in range(i)]
-            found[i] = sorted(pairs, key=lambda pair: -pair[1])[:k]
-        return found
+        names = np.array([id_of.get(int(key), "") for key in keys.ravel()], dtype=object)
+        names = names.reshape(keys.shape)
+        scores = np.where(names == "", -np.inf, scores)
+        if len(ids) > 1:  # earlier experiences of the same batch count as stored ones
+            within = contexts @ contexts.T
+            within[np.triu_indices(len(ids))] = -np.inf
+            scores = np.hstack([scores, within])
+            names = np.hstack([names, np.tile(np.array(ids, dtype=object), (len(ids), 1))])
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(scores, order, axis=1)
+        chosen = np.take_along_axis(names, order, axis=1)
+        return [
+            [(str(name), float(score)) for name, score in zip(row, row_scores, strict=True)
+             if np.isfinite(score)]
+            for row, row_scores in zip(chosen, best, strict=True)
+        ]  # fmt: skip
 
     # -- recall -------------------------------------------------------------------------------
 

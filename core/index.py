@@ -52,6 +52,8 @@ class IndexParams:
         hnsw_m: HNSW graph degree.
         ef_construction: HNSW build-time beam width.
         ef_search: HNSW query-time beam width (recall against exact search rises with it).
+        ef_insert: HNSW beam width of the search that links a new experience to its similar
+            neighbours (edges tolerate an approximate neighbour; recall uses ``ef_search``).
         max_dead_fraction: share of tombstones at which the HNSW graph is rebuilt.
         buffer_size: in HNSW mode, new vectors wait in an exact buffer and are inserted into
             the graph in batches of this size (an insertion costs about a millisecond per
@@ -62,6 +64,7 @@ class IndexParams:
     hnsw_m: int = 32
     ef_construction: int = 80
     ef_search: int = 96
+    ef_insert: int = 32
     max_dead_fraction: float = 0.1
     buffer_size: int = 512
 
@@ -144,15 +147,21 @@ class CandidateIndex:
         if len(self._dead) > self.params.max_dead_fraction * self._index.ntotal:
             self._rebuild(hnsw=len(self) > self.params.exact_threshold)
 
-    def search(self, queries: npt.ArrayLike, k: int) -> tuple[Matrix, Keys]:
-        """The ``k`` nearest ``(scores, keys)`` per query; slots with no vector hold key -1."""
+    def search(
+        self, queries: npt.ArrayLike, k: int, *, ef: int | None = None
+    ) -> tuple[Matrix, Keys]:
+        """The ``k`` nearest ``(scores, keys)`` per query; slots with no vector hold key -1.
+
+        ``ef`` overrides ``params.ef_search`` for this call (HNSW only).
+        """
         matrix = self._check(queries)
         n = len(matrix)
         if k <= 0 or len(self) == 0:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         inner = self._inner()
         if isinstance(inner, faiss.IndexHNSW):
-            inner.hnsw.efSearch = max(self.params.ef_search, k + len(self._dead))
+            beam = self.params.ef_search if ef is None else ef
+            inner.hnsw.efSearch = max(beam, k + len(self._dead))
         fetch = min(k + len(self._dead), int(self._index.ntotal))
         scores, keys = self._index.search(matrix, fetch) if fetch else _empty(n)
         if self._dead:
@@ -174,14 +183,14 @@ class CandidateIndex:
     def _live(self) -> tuple[Keys, Matrix]:
         self._merge()
         keys = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        mask = np.array([int(key) not in self._dead for key in keys], dtype=bool)
-        keys = keys[mask]
+        total = int(self._index.ntotal)
         vectors = (
-            np.stack([self._index.reconstruct(int(key)) for key in keys])
-            if len(keys)
-            else (np.zeros((0, self.dim), np.float32))
+            self._inner().reconstruct_n(0, total) if total else np.zeros((0, self.dim), np.float32)
         )
-        return keys, vectors
+        if self._dead:
+            live = ~np.isin(keys, np.fromiter(self._dead, dtype=np.int64))
+            keys, vectors = keys[live], vectors[live]
+        return keys, np.ascontiguousarray(vectors, dtype=np.float32)
 
     def _rebuild(self, hnsw: bool) -> None:
         keys, vectors = self._live()

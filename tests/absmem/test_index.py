@@ -119,3 +119,28 @@ def test_hnsw_buffers_new_vectors_and_merges_them_in_batches(tmp_path: Path) -> 
     loaded = CandidateIndex.load(tmp_path / "b.faiss", version=1, dim=16, params=params)
     assert len(loaded) == 259
     assert loaded.search(vectors[:1] * -1, k=1)[1].tolist() == [[999]]
+
+
+def test_rebuild_keeps_every_live_vector_under_its_own_key() -> None:
+    vectors = _unit(400, 16, seed=5)
+    index = CandidateIndex(16, IndexParams(exact_threshold=100, max_dead_fraction=0.05))
+    keys = np.arange(1000, 1400)
+    index.add(keys, vectors)
+    index.remove(keys[::7])  # past the tombstone share: the graph is rebuilt from live vectors
+    assert index._index.ntotal == len(index) == 400 - len(keys[::7])
+    live = np.setdiff1d(keys, keys[::7])
+    found_scores, found = index.search(vectors[live - 1000], k=1)
+    assert found[:, 0].tolist() == live.tolist()
+    assert found_scores[:, 0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_search_beam_can_be_set_per_call() -> None:
+    vectors = _unit(600, 16, seed=6)
+    index = CandidateIndex(16, IndexParams(exact_threshold=100, ef_search=64))
+    index.add(np.arange(600), vectors)
+    _, wide = index.search(vectors[:20], k=10)
+    _, narrow = index.search(vectors[:20], k=10, ef=10)
+    assert wide[:, 0].tolist() == narrow[:, 0].tolist() == list(range(20))
+    assert index._inner().hnsw.efSearch == 10
+    index.search(vectors[:1], k=10)
+    assert index._inner().hnsw.efSearch == 64  # the default comes back on the next call

@@ -193,6 +193,29 @@ def test_remember_many_matches_remember(open_memory: Open) -> None:
         }
 
 
+def test_similar_edges_within_a_batch_match_one_by_one(tmp_path: Path, minilm: object) -> None:
+    texts = [
+        "reset my card pin",
+        "change the pin of my card",
+        "what is the weather today",
+        "will it rain tomorrow",
+        "my card pin is blocked",
+        "forecast for the weekend",
+    ]
+
+    def similar(chunk: int, folder: str) -> set[tuple[str, str, float]]:
+        with AbstractionMemory.open(tmp_path / folder, embedder=minilm, k_similar=2) as mem:  # type: ignore[arg-type]
+            ids = mem.remember_many([{"context": t, "response": "ok"} for t in texts], chunk=chunk)
+            text_of = dict(zip(ids, texts, strict=True))
+            return {(text_of[i], text_of[e.dst], round(e.weight, 4)) for i in ids
+                    for e in mem._engine.store.edges("default", i)
+                    if e.type == "similar" and e.dst in text_of and e.src == i}  # fmt: skip
+
+    batched, single = similar(len(texts), "batch"), similar(1, "single")
+    assert batched == single
+    assert ("change the pin of my card", "reset my card pin") in {(a, b) for a, b, _ in batched}
+
+
 def test_async_twins_share_the_core(tmp_path: Path, minilm: object) -> None:
     async def scenario() -> list[str]:
         async with AbstractionMemory.open(tmp_path / "m", embedder=minilm) as mem:  # type: ignore[arg-type]
