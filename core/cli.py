@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import shlex
 import sys
@@ -33,6 +34,7 @@ from .bench.index import IndexBenchParams, index_markdown, run_index
 from .bench.ingest import IngestParams, ingest_markdown, run_ingest
 from .bench.quality import WORLDS, run_quality
 from .bench.report import update_section, write_json
+from .cli_perf import add_perf, run_perf_cli
 from .cli_policy import add_eval_policy, run_eval_policy
 from .embed import EMBEDDERS, Embedder
 from .errors import AbsmemError
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="queries timed one at a time (default 1000)",
     )
     _consolidate_parser(kinds)
+    add_perf(kinds, _common, _positive_list, _count)
     add_eval_policy(commands)
     return parser
 
@@ -317,8 +320,11 @@ def _progress(line: str) -> None:
 def _run_bench(args: argparse.Namespace, command: str) -> int:
     root = project_root()
     out = args.out if args.out is not None else root / "results"
-    embedder = make_embedder(args.embedder)
     name = args.benchmark
+    if name == "perf":  # each process of the benchmark builds its own embedder
+        factory = functools.partial(make_embedder, args.embedder)
+        return run_perf_cli(args, command, _docs(args, root), Path(out), factory)
+    embedder = make_embedder(args.embedder)
     if name == "quality":
         return _run_quality(args, command, root, out, embedder)
     if name == "ingest":

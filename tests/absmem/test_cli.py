@@ -33,6 +33,9 @@ def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
         (["bench", "ingest", "--ops", "-3"], ">= 1"),
         (["bench", "index", "--ef", "x"], "positive integers"),
         (["bench", "index", "--docs", "a.md", "--no-docs"], "not allowed with"),
+        (["bench", "perf", "--systems", "absmem,nope"], "expected comma-separated names among"),
+        (["bench", "perf", "--sizes", "-5"], "positive integers"),
+        (["bench", "perf", "--ops", "0"], ">= 1"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(
@@ -186,3 +189,31 @@ def test_real_tiny_runs(real_data: Path, tmp_path: Path) -> None:
     assert "<!-- ingest:begin -->" in text
     assert "<!-- index:begin -->" in text
     assert "| 400 | 0 | exact |" in text
+
+
+def test_perf_quick_run_writes_json_plot_and_performance_docs(
+    tiny_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tiny_model: None,
+) -> None:
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    doc = project / "docs" / "performance.md"
+    doc.write_text("# P\n<!-- perf:begin -->\nSTALE\n<!-- perf:end -->\n")
+    monkeypatch.chdir(project)
+    argv = ["bench", "perf", "--quick", "--sizes", "30", "--systems", "absmem,langchain-inmemory",
+            "--ops", "3", "--data", str(tiny_data), "--docs", str(doc)]  # fmt: skip
+    assert cli.main(argv) == 0
+    result = json.loads((project / "results" / "perf-quick.json").read_text())
+    assert [(r["system"], r["status"]) for r in result["rows"]] == [
+        ("absmem", "ok"), ("langchain-inmemory", "ok")]  # fmt: skip
+    assert (project / "results" / "perf-quick.png").is_file()
+    assert (project / "docs" / "figures" / "perf.png").is_file()
+    text = doc.read_text()
+    assert "STALE" not in text
+    assert "| 30 | absmem |" in text
+    assert "![absmem bench perf](figures/perf.png)" in text
+    assert "updated section 'perf'" in capsys.readouterr().out
