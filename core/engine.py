@@ -218,17 +218,17 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         index = self._index(namespace)
         ids = [new_id("exp") for _ in items]
         neighbours = self._neighbours(namespace, index, ids, contexts)
-        last: dict[str, tuple[str, float] | None] = {}
+        last: dict[str, tuple[str, float]] = {}
         rows, edges, members = [], [], []
         changed: dict[str, AbstractionRow] = {}
         state = self._lesson_state(namespace)
         now = time.time()
+        sessions = [item.session_id for item in items if item.session_id is not None]
+        last.update(self.store.last_turns(namespace, sessions))
         for i, item in enumerate(items):
             previous = None
             if item.session_id is not None:
-                if item.session_id not in last:
-                    last[item.session_id] = self._last_turn(namespace, item.session_id)
-                previous = last[item.session_id]
+                previous = last.get(item.session_id)
                 last[item.session_id] = (ids[i], now)
             rows.append(ExperienceRow(
                 id=ids[i], namespace=namespace, context=item.context, response=item.response,
@@ -256,13 +256,6 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
             self._priors[namespace] = (self._seen[namespace], cached[1])  # new rows are unrated
         return ids
 
-    def _last_turn(self, namespace: str, session_id: str) -> tuple[str, float] | None:
-        previous = self.store.last_in_session(namespace, session_id)
-        if previous is None:
-            return None
-        row = self.store.get_experience(namespace, previous)
-        return (previous, row.created_at) if row is not None else None
-
     def _lesson_state(self, namespace: str) -> LessonState:
         state = self._lessons.get(namespace)
         if state is None:
@@ -287,7 +280,12 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
             within[np.triu_indices(len(ids))] = -np.inf
             scores = np.hstack([scores, within])
             names = np.hstack([names, np.tile(np.array(ids, dtype=object), (len(ids), 1))])
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        if scores.shape[1] > k:  # the k best of each row, then those k in order
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            ranked = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+            order = np.take_along_axis(top, ranked, axis=1)
+        else:
+            order = np.argsort(-scores, axis=1, kind="stable")
         best = np.take_along_axis(scores, order, axis=1)
         chosen = np.take_along_axis(names, order, axis=1)
         return [

@@ -324,6 +324,13 @@ class GraphStore(Protocol):
         """Id of the most recent experience of a session, if any."""
         ...
 
+    def last_turns(
+        self, namespace: str, session_ids: Sequence[str]
+    ) -> dict[str, tuple[str, float]]:
+        """``{session_id: (id, created_at)}`` of each session's most recent experience (sessions
+        with none are left out)."""
+        ...
+
     def edges(self, namespace: str, node_id: str) -> list[EdgeRow]:
         """Edges leaving ``node_id``."""
         ...

@@ -176,23 +176,27 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         if any(row.namespace != namespace for row in rows):
             raise InvalidArgumentError("rows", "experiences of one namespace", "several")
         now = time.time()
-        seqs: list[int] = []
         with self._tx() as db:
             self._ensure_namespace(db, namespace, now)
-            for row in rows:
-                cursor = db.execute(
-                    "INSERT INTO experiences (id, namespace, user_id, session_id, recall_id, "
-                    "context, response, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row.id, row.namespace, row.user_id, row.session_id, row.recall_id,
-                     row.context, row.response, json.dumps(row.metadata), row.created_at),
-                )  # fmt: skip
-                seq = int(cursor.lastrowid or 0)
-                db.execute(
-                    "INSERT INTO experience_vectors (seq, context_vec, response_vec) "
-                    "VALUES (?, ?, ?)",
-                    (seq, _blob(row.context_vec), _blob(row.response_vec)),
-                )
-                seqs.append(seq)
+            # Keys are handed out here, under the write lock, past every key ever used (the
+            # AUTOINCREMENT counter), so a forgotten key is never reused; one statement per table.
+            first = int(db.execute(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'experiences'),"
+                " 0), COALESCE((SELECT MAX(seq) FROM experiences), 0)) + 1"
+            ).fetchone()[0])  # fmt: skip
+            seqs = list(range(first, first + len(rows)))
+            db.executemany(
+                "INSERT INTO experiences (seq, id, namespace, user_id, session_id, recall_id, "
+                "context, response, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(seq, row.id, row.namespace, row.user_id, row.session_id, row.recall_id,
+                  row.context, row.response, json.dumps(row.metadata), row.created_at)
+                 for seq, row in zip(seqs, rows, strict=True)],
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO experience_vectors (seq, context_vec, response_vec) VALUES (?, ?, ?)",
+                [(seq, _blob(row.context_vec), _blob(row.response_vec))
+                 for seq, row in zip(seqs, rows, strict=True)],
+            )  # fmt: skip
             db.executemany(
                 "INSERT OR REPLACE INTO edges (src, type, dst, namespace, weight, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -280,6 +284,24 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
             (namespace, session_id),
         )
         return rows[0][0] if rows else None
+
+    def last_turns(
+        self, namespace: str, session_ids: Sequence[str]
+    ) -> dict[str, tuple[str, float]]:
+        """``{session_id: (id, created_at)}`` of each session's most recent experience."""
+        out: dict[str, tuple[str, float]] = {}
+        unique = list(dict.fromkeys(session_ids))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._read(
+                "SELECT e.session_id, e.id, e.created_at FROM experiences e JOIN ("
+                "SELECT MAX(seq) AS seq FROM experiences WHERE namespace = ? AND session_id IN "
+                f"({marks}) GROUP BY session_id) last ON e.seq = last.seq",
+                (namespace, *part),
+            )
+            out.update((row[0], (row[1], float(row[2]))) for row in rows)
+        return out
 
     def edges(self, namespace: str, node_id: str) -> list[EdgeRow]:
         """Edges leaving ``node_id``."""

@@ -58,6 +58,8 @@ def test_insert_read_and_order(store: SQLiteStore) -> None:
     assert [e.id for e in got] == ["e2", "e1"]
     assert store.get_experiences("other", seqs) == []
     assert store.last_in_session("ns", "s") == "e2"
+    assert store.last_turns("ns", ["s", "s", "none"]) == {"s": ("e2", 2.0)}
+    assert store.last_turns("other", ["s"]) == {}
     assert store.edges("ns", "e2") == [EdgeRow("e2", "e1", "similar", 0.7)]
     assert store.ids_for("ns", seqs) == {seqs[0]: "e1", seqs[1]: "e2"}
     assert store.count("ns") == 2
@@ -65,6 +67,19 @@ def test_insert_read_and_order(store: SQLiteStore) -> None:
     keys, vectors = next(store.iter_vectors("ns"))
     assert keys.tolist() == seqs
     assert vectors.shape == (2, 4)
+
+
+def test_keys_are_never_reused_after_forget(tmp_path: Path, store: SQLiteStore) -> None:
+    first = store.add_experiences([_row(i, user_id="gone") for i in range(3)], [])
+    store.forget("ns", user_id="gone")  # the highest keys are gone too
+    assert store.count("ns") == 0
+    again = store.add_experiences([_row(i + 10) for i in range(2)], [])
+    assert min(again) > max(first)
+    store.close()
+    reopened = SQLiteStore(tmp_path / "absmem.db")
+    later = reopened.add_experiences([_row(20, namespace="other")], [])
+    assert later[0] > max(again)  # keys are unique across namespaces and reopenings
+    reopened.close()
 
 
 def test_a_write_is_durable_when_it_returns(tmp_path: Path, store: SQLiteStore) -> None:
