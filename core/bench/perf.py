@@ -27,8 +27,10 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import cProfile
 import gc
 import multiprocessing
+import pstats
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -50,7 +52,7 @@ from .timing import in_thread, load_average, time_calls
 from .vectors import PrecomputedEmbedder, VectorCache
 from .workload import FRESH_TEMPLATES, Corpus, IngestParams, build_corpus, fill_items, op_items
 
-__all__ = ["PerfParams", "run_perf"]
+__all__ = ["PerfParams", "profile_calls", "run_perf"]
 
 Progress = Callable[[str], None]
 EmbedderFactory = Callable[[], Embedder]
@@ -73,6 +75,8 @@ class PerfParams:
         fill_budget_s: a fill still running after this many seconds stops; the size is skipped.
         chunk: batch of ``remember_many`` and of a peer's bulk add.
         isolate: run each (system, size) in a fresh process (clean resident memory figures).
+        profile: profile absmem's ``recall`` and ``remember`` (precomputed vectors) at each size
+            and report where the time goes (:func:`profile_calls`).
     """
 
     sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -87,6 +91,7 @@ class PerfParams:
     fill_budget_s: float = 1800.0
     chunk: int = 1024
     isolate: bool = True
+    profile: bool = True
     seed: int = 0
     workload: IngestParams = field(default_factory=IngestParams)
 
@@ -243,6 +248,14 @@ def _absmem(
         row["fill"] = {"seconds": round(seconds, 2), "per_second": round(len(fill) / seconds, 1)}
         row["rss_mb"] = _rss_mb()
         row.update(_measure(mem, ops, work, embedder))
+        if params.profile:
+            row["profile"] = {
+                "recall": profile_calls(mem, lambda kw: mem.recall(kw["query"], k=params.k),
+                                        ops["recall"]),
+                "remember": profile_calls(mem, lambda kw: mem.remember(kw["context"],
+                                          kw["response"], session_id=kw["session_id"]),
+                                          ops["remember"]),
+            }  # fmt: skip
         row["bulk_real_embedder"] = _bulk_real(mem, corpus, model, params)
         if len(fill) <= params.consolidate_max_size:
             start = time.perf_counter()
@@ -258,6 +271,50 @@ def _absmem(
         again.recall(query, k=params.k)
         row["cold_open_seconds"] = round(time.perf_counter() - start, 3)
     return row
+
+
+_GROUPS = (
+    ("SQLite", ("sqlite3",)),
+    ("FAISS", ("faiss",)),
+    ("model", ("torch", "sentence_transformers", "transformers")),
+    ("NumPy", ("numpy",)),
+    ("absmem (Python)", ("absmem",)),
+)
+
+
+def profile_calls(
+    mem: AbstractionMemory, call: Callable[[dict[str, Any]], object],
+    arguments: Sequence[dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """Profile ``call`` over ``arguments`` on the memory's worker thread (where its work runs).
+
+    Returns the share of own time per group (SQLite, FAISS, model, NumPy, absmem's Python code,
+    other) and the ten functions with the most own time.
+    """
+    profiler = cProfile.Profile()
+    worker = mem._engine._executor
+    worker.submit(profiler.enable).result()
+    try:
+        for kw in arguments:
+            call(kw)
+    finally:
+        worker.submit(profiler.disable).result()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values()) or 1.0
+    groups: dict[str, float] = {}
+    rows = []
+    for (path, line, name), (_, calls, own, _cum, _) in stats.items():
+        where = f"{path}:{name}"
+        group = next((g for g, keys in _GROUPS if any(k in where for k in keys)), "other")
+        groups[group] = groups.get(group, 0.0) + own
+        rows.append((own, f"{Path(path).name}:{line}({name})" if line else name, calls))
+    rows.sort(reverse=True)
+    return {
+        "calls": len(arguments),
+        "ms_per_call": round(total / max(len(arguments), 1) * 1000, 3),
+        "groups": {g: round(t / total, 3) for g, t in sorted(groups.items(), key=lambda i: -i[1])},
+        "top": [{"function": f, "calls": c, "share": round(t / total, 3)} for t, f, c in rows[:10]],
+    }
 
 
 def _bulk_real(

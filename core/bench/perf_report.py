@@ -63,7 +63,26 @@ def perf_markdown(result: Mapping[str, Any]) -> str:
         )
         lines += ["", f"absmem `consolidate`: {times}."]
     lines += _target_lines(result.get("targets", {}), result["rows"])
+    lines += _profile_lines(result["rows"])
     return "\n".join(lines)
+
+
+def _profile_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Where absmem's time goes, on its largest profiled store."""
+    profiled = [r for r in rows if r["system"] == "absmem" and "profile" in r]
+    if not profiled:
+        return []
+    row = max(profiled, key=lambda r: r["size"])
+    lines = ["", f"Where the time goes in absmem at {row['size']:,} (cProfile on the memory's "
+             "worker thread, precomputed vectors; own time per group, then the top functions):",
+             ""]  # fmt: skip
+    for verb in ("recall", "remember"):
+        p = row["profile"][verb]
+        groups = ", ".join(f"{g} {share:.0%}" for g, share in p["groups"].items() if share >= 0.01)
+        top = "; ".join(f"`{t['function']}` {t['share']:.0%}" for t in p["top"][:5])
+        lines.append(f"- `{verb}` ({p['ms_per_call']:.2f} ms per call under the profiler): "
+                     f"{groups}. Top: {top}.")  # fmt: skip
+    return lines
 
 
 def _target_lines(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[str]:

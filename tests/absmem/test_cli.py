@@ -79,6 +79,18 @@ def test_env_var_names_the_data_folder(
     assert str(tmp_path / "env-data") in capsys.readouterr().err
 
 
+def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, doc_name: str, text: str) -> Path:
+    """A project root (``pyproject.toml``, ``docs/<doc_name>`` holding ``text``) made the working
+    folder; returns the doc's path."""
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    doc = project / "docs" / doc_name
+    doc.write_text(text)
+    monkeypatch.chdir(project)
+    return doc
+
+
 def test_run_writes_json_and_regenerates_the_docs_section(
     tiny_data: Path,
     tmp_path: Path,
@@ -86,12 +98,9 @@ def test_run_writes_json_and_regenerates_the_docs_section(
     capsys: pytest.CaptureFixture[str],
     tiny_model: None,
 ) -> None:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    doc = project / "docs" / "benchmarks.md"
-    doc.write_text("# B\n<!-- ingest:begin -->\nold\n<!-- ingest:end -->\nkept\n")
-    monkeypatch.chdir(project)
+    doc = _project(tmp_path, monkeypatch, "benchmarks.md",
+                   "# B\n<!-- ingest:begin -->\nold\n<!-- ingest:end -->\nkept\n")  # fmt: skip
+    project = doc.parents[1]
     assert cli.main(["bench", "ingest", *TINY, "--data", str(tiny_data)]) == 0
     result = json.loads((project / "results" / "ingest.json").read_text())
     assert result["command"] == f"absmem bench ingest {' '.join(TINY)} --data {tiny_data}"
@@ -198,12 +207,9 @@ def test_perf_quick_run_writes_json_plot_and_performance_docs(
     capsys: pytest.CaptureFixture[str],
     tiny_model: None,
 ) -> None:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    doc = project / "docs" / "performance.md"
-    doc.write_text("# P\n<!-- perf:begin -->\nSTALE\n<!-- perf:end -->\n")
-    monkeypatch.chdir(project)
+    doc = _project(tmp_path, monkeypatch, "performance.md",
+                   "# P\n<!-- perf:begin -->\nSTALE\n<!-- perf:end -->\n")  # fmt: skip
+    project = doc.parents[1]
     argv = ["bench", "perf", "--quick", "--sizes", "30", "--systems", "absmem,langchain-inmemory",
             "--ops", "3", "--data", str(tiny_data), "--docs", str(doc)]  # fmt: skip
     assert cli.main(argv) == 0

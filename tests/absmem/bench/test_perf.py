@@ -53,6 +53,12 @@ def test_absmem_reports_every_figure(result: dict[str, Any]) -> None:
         assert row["disk_bytes_per_experience"] > 0
         assert row["cold_open_seconds"] > 0
         assert row["embed_alone"]["n"] == 2
+        for verb in ("recall", "remember"):  # profiled on the worker thread, where work runs
+            profile = row["profile"][verb]
+            assert profile["calls"] == 5
+            assert profile["groups"]["SQLite"] > 0
+            assert sum(profile["groups"].values()) == pytest.approx(1.0, abs=0.01)
+            assert profile["top"][0]["share"] >= profile["top"][-1]["share"]
     assert "consolidate_seconds" in _ok(result, "absmem", 30)
     assert "consolidate_seconds" not in _ok(result, "absmem", 60)  # above consolidate_max_size
     targets = result["targets"]
@@ -84,6 +90,7 @@ def test_markdown_and_plot(result: dict[str, Any], tmp_path: Path) -> None:
     assert "| 60 | absmem |" in text
     assert "| 60 | langchain-inmemory | skipped: above peer_max_size 30" in text
     assert "bulk ingest with precomputed vectors at least 5,000/s" in text
+    assert "Where the time goes in absmem at 60" in text
     png = perf_plot(result, tmp_path / "perf.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
