@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,13 @@ def add_perf(
         default=None,
         help="largest size a peer is filled to (default 100000)",
     )
+    perf.add_argument(
+        "--section",
+        type=_section,
+        default="perf",
+        help="name of the docs section to regenerate (default perf; e.g. perf-1m "
+        "for a separate run at another size)",
+    )
     perf.add_argument("--ops", type=count(1), default=None,
                       help="timed calls per verb, precomputed vectors (default 200)")  # fmt: skip
 
@@ -81,7 +89,9 @@ def run_perf_cli(
     params = dataclasses.replace(base, **{k: v for k, v in values.items() if v is not None})
     result = run_perf(args.data, out, params, embedder=factory, command=command,
                       progress=_progress)  # fmt: skip
-    suffix = "-quick" if args.quick else ""
+    suffix = ("-quick" if args.quick else "") + (
+        "" if args.section == "perf" else f"-{args.section}"
+    )
     path = write_json(out / f"perf{suffix}.json", result)
     plot = perf_plot(result, out / f"perf{suffix}.png")
     section = perf_markdown(result)
@@ -91,12 +101,21 @@ def run_perf_cli(
         if docs.name == "benchmarks.md":
             docs = docs.with_name("performance.md")
         if docs.is_file():
-            figure = perf_plot(result, docs.parent / "figures" / "perf.png")
+            figure = perf_plot(result, docs.parent / "figures" / f"{args.section}.png")
             update_section(
-                docs, "perf", section + f"\n\n![absmem bench perf](figures/{figure.name})"
+                docs, args.section, section + f"\n\n![absmem bench perf](figures/{figure.name})"
             )
-            print(f"updated section 'perf' of {docs}")
+            print(f"updated section {args.section!r} of {docs}")
     return 0
+
+
+def _section(text: str) -> str:
+    """A docs section name: lower-case letters, digits and dashes."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", text):
+        raise argparse.ArgumentTypeError(
+            f"expected lower-case letters, digits and dashes, got {text!r}"
+        )
+    return text
 
 
 def _systems(text: str) -> tuple[str, ...]:

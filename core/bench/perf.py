@@ -205,13 +205,15 @@ def _in_process(task: _Task) -> dict[str, Any]:
     n_queries = params.ops + params.warmup
     n_fresh = 2 * (params.real_ops + params.warmup) + params.bulk_real
     corpus = in_thread(build_corpus, clinc, cache, rng, task.size, n_queries, n_fresh)
+    alone = in_thread(time_calls, lambda text: model.embed([text]), corpus.fresh[: params.real_ops])
+    gc.collect()
+    rss_base = _rss_mb()  # the interpreter, the libraries and the model, warm
     embedder = PrecomputedEmbedder(model)
     embedder.add(corpus.responses, corpus.response_vectors)
     embedder.add(corpus.queries, corpus.query_vectors)
     stream = np.random.default_rng([params.seed, task.size])
     fill = fill_items(task.size, corpus, work, stream, embedder)
     ops = op_items(task.size, corpus, work, stream, embedder)
-    alone = in_thread(time_calls, lambda text: model.embed([text]), corpus.fresh[: params.real_ops])
     gc.collect()
     rss_workload = _rss_mb()
     with tempfile.TemporaryDirectory(prefix="absmem-perf-") as folder:
@@ -221,7 +223,11 @@ def _in_process(task: _Task) -> dict[str, Any]:
             row = _peer(task.system, Path(folder), fill, ops, embedder, params)
     row.update(system=task.system, size=task.size, embed_alone=summarise(alone))
     if "rss_mb" in row:
+        # what a process holding the model and this memory, without the benchmark's own table
+        # of precomputed vectors and its interactions, would hold
         row["rss_growth_mb"] = round(row["rss_mb"] - rss_workload, 1)
+        row["rss_base_mb"] = rss_base
+        row["rss_memory_mb"] = round(rss_base + row["rss_growth_mb"], 1)
     row["jittered_contexts"] = max(0, task.size - len(corpus.pool))
     return row
 
@@ -300,11 +306,13 @@ def profile_calls(
     finally:
         worker.submit(profiler.disable).result()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = sum(entry[2] for entry in stats.values()) or 1.0
+    total = sum(e[2] for key, e in stats.items() if "SimpleQueue" not in key[2]) or 1.0
     groups: dict[str, float] = {}
     rows = []
     for (path, line, name), (_, calls, own, _cum, _) in stats.items():
         where = f"{path}:{name}"
+        if "SimpleQueue" in name:  # the worker waiting for its next task: idle, not work
+            continue
         group = next((g for g, keys in _GROUPS if any(k in where for k in keys)), "other")
         groups[group] = groups.get(group, 0.0) + own
         rows.append((own, f"{Path(path).name}:{line}({name})" if line else name, calls))
@@ -422,8 +430,8 @@ def _targets(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "bulk_precomputed_at_least_5000": big["fill"]["per_second"] >= 5000,
         "bulk_real_ratio": big["bulk_real_embedder"]["ratio"],
         "bulk_real_within_10_percent": big["bulk_real_embedder"]["ratio"] >= 0.9,
-        "rss_mb_largest": big["rss_mb"],
-        "rss_under_3_gb": big["rss_mb"] < 3 * 1024,
+        "rss_mb_largest": big["rss_memory_mb"],
+        "rss_under_3_gb": big["rss_memory_mb"] < 3 * 1024,
         "recall_real_over_embedding_alone": round(
             big["recall"]["real_embedder"]["p50_ms"] / embed_ms, 3),
     }  # fmt: skip

@@ -107,7 +107,8 @@ def _target_lines(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> li
         f"- bulk ingest with the embedder within 10% of the embedder alone: "
         f"{_MET[t['bulk_real_within_10_percent']]} ({t['bulk_real_ratio']:.2f}x).",
         f"- resident memory under 3 GB: {_MET[t['rss_under_3_gb']]} "
-        f"({t['rss_mb_largest']:,.0f} MB).",
+        f"({t['rss_mb_largest']:,.0f} MB: the process with the model, before the benchmark's "
+        "workload, plus its growth while the memory filled).",
     ]  # fmt: skip
     for peer, faster in t.get("recall_faster_than_peer", {}).items():
         lines.append(f"- recall faster than {peer.replace('@', ' at ')}: {_MET[faster]}.")

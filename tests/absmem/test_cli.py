@@ -36,6 +36,7 @@ def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
         (["bench", "perf", "--systems", "absmem,nope"], "expected comma-separated names among"),
         (["bench", "perf", "--sizes", "-5"], "positive integers"),
         (["bench", "perf", "--ops", "0"], ">= 1"),
+        (["bench", "perf", "--section", "../x"], "lower-case letters, digits and dashes"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(

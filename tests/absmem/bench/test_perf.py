@@ -50,6 +50,7 @@ def test_absmem_reports_every_figure(result: dict[str, Any]) -> None:
         assert bulk["interactions"] == 6
         assert bulk["ratio"] > 0
         assert row["rss_mb"] > row["rss_growth_mb"]
+        assert row["rss_memory_mb"] == pytest.approx(row["rss_base_mb"] + row["rss_growth_mb"])
         assert row["disk_bytes_per_experience"] > 0
         assert row["cold_open_seconds"] > 0
         assert row["embed_alone"]["n"] == 2
@@ -59,6 +60,7 @@ def test_absmem_reports_every_figure(result: dict[str, Any]) -> None:
             assert profile["groups"]["SQLite"] > 0
             assert sum(profile["groups"].values()) == pytest.approx(1.0, abs=0.01)
             assert profile["top"][0]["share"] >= profile["top"][-1]["share"]
+            assert not any("SimpleQueue" in t["function"] for t in profile["top"])  # idle wait
     assert "consolidate_seconds" in _ok(result, "absmem", 30)
     assert "consolidate_seconds" not in _ok(result, "absmem", 60)  # above consolidate_max_size
     targets = result["targets"]
