@@ -79,7 +79,7 @@ def run_perf_cli(
     args: argparse.Namespace, command: str, docs: Path | None, out: Path,
     factory: Callable[[], Embedder],
 ) -> int:  # fmt: skip
-    """Run the benchmark, write ``<out>/perf[-quick].json`` and its plot, update ``docs``.
+    """Run the benchmark, write ``<out>/<section>[-quick].json`` and its plot, update ``docs``.
 
     ``factory`` builds the embedder (in each fresh process when the run isolates sizes).
     """
@@ -89,11 +89,9 @@ def run_perf_cli(
     params = dataclasses.replace(base, **{k: v for k, v in values.items() if v is not None})
     result = run_perf(args.data, out, params, embedder=factory, command=command,
                       progress=_progress)  # fmt: skip
-    suffix = ("-quick" if args.quick else "") + (
-        "" if args.section == "perf" else f"-{args.section}"
-    )
-    path = write_json(out / f"perf{suffix}.json", result)
-    plot = perf_plot(result, out / f"perf{suffix}.png")
+    name = args.section + ("-quick" if args.quick else "")
+    path = write_json(out / f"{name}.json", result)
+    plot = perf_plot(result, out / f"{name}.png")
     section = perf_markdown(result)
     print(section)
     print(f"\nwrote {path} and {plot}")

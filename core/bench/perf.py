@@ -422,7 +422,8 @@ def _targets(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "largest_size": max(ours),
         "recall_p50_ms_embedding_excluded": recall_ms,
         "recall_p50_under_5ms": recall_ms < 5.0,
-        "remember_p50_ratio_largest_to_smallest": round(
+        # a ratio needs two sizes measured in the same run
+        "remember_p50_ratio_largest_to_smallest": None if len(ours) < 2 else round(
             big["remember"]["precomputed"]["p50_ms"] / small["remember"]["precomputed"]["p50_ms"],
             3,
         ),

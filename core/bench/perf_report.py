@@ -85,6 +85,13 @@ def _profile_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _ratio_line(ratio: float | None) -> str:
+    head = "- remember p50 within 1.3x of the smallest store's: "
+    if ratio is None:
+        return head + "not measured (one store size in this run)."
+    return head + f"{_MET[ratio <= 1.3]} ({ratio:.2f}x)."
+
+
 def _target_lines(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if not t:
         return []
@@ -99,9 +106,7 @@ def _target_lines(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> li
         f"- whole recall under 1.5x the query embedding alone ({alone:.2f} ms): "
         f"{_MET[t['recall_real_over_embedding_alone'] < 1.5]} "
         f"({t['recall_real_over_embedding_alone']:.2f}x).",
-        f"- remember p50 within 1.3x of the smallest store's: "
-        f"{_MET[t['remember_p50_ratio_largest_to_smallest'] <= 1.3]} "
-        f"({t['remember_p50_ratio_largest_to_smallest']:.2f}x).",
+        _ratio_line(t["remember_p50_ratio_largest_to_smallest"]),
         f"- bulk ingest with precomputed vectors at least 5,000/s: "
         f"{_MET[t['bulk_precomputed_at_least_5000']]} ({t['bulk_precomputed_per_second']:,.0f}/s).",
         f"- bulk ingest with the embedder within 10% of the embedder alone: "

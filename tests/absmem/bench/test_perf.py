@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from absmem.bench.perf import PerfParams, _in_child, _Task, run_perf
+from absmem.bench.perf import PerfParams, _in_child, _targets, _Task, run_perf
 from absmem.bench.perf_peers import PEERS
 from absmem.bench.perf_report import perf_markdown, perf_plot
 from absmem.embed import MiniLMEmbedder
@@ -65,6 +65,7 @@ def test_absmem_reports_every_figure(result: dict[str, Any]) -> None:
     assert "consolidate_seconds" not in _ok(result, "absmem", 60)  # above consolidate_max_size
     targets = result["targets"]
     assert targets["largest_size"] == 60
+    assert targets["remember_p50_ratio_largest_to_smallest"] > 0
     assert isinstance(targets["recall_p50_under_5ms"], bool)
 
 
@@ -93,6 +94,10 @@ def test_markdown_and_plot(result: dict[str, Any], tmp_path: Path) -> None:
     assert "| 60 | langchain-inmemory | skipped: above peer_max_size 30" in text
     assert "bulk ingest with precomputed vectors at least 5,000/s" in text
     assert "Where the time goes in absmem at 60" in text
+    rows = [r for r in result["rows"] if r["size"] == 60]  # one size: no ratio to report
+    one = {**result, "rows": rows, "targets": _targets(rows)}
+    assert one["targets"]["remember_p50_ratio_largest_to_smallest"] is None
+    assert "not measured (one store size in this run)" in perf_markdown(one)
     png = perf_plot(result, tmp_path / "perf.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
