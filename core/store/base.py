@@ -320,10 +320,6 @@ class GraphStore(Protocol):
         """Ids of the experiences whose response was informed by ``recall_id``."""
         ...
 
-    def last_in_session(self, namespace: str, session_id: str) -> str | None:
-        """Id of the most recent experience of a session, if any."""
-        ...
-
     def last_turns(
         self, namespace: str, session_ids: Sequence[str]
     ) -> dict[str, tuple[str, float]]:

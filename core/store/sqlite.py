@@ -276,15 +276,6 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         )
         return [row[0] for row in rows]
 
-    def last_in_session(self, namespace: str, session_id: str) -> str | None:
-        """Id of the most recent experience of a session, if any."""
-        rows = self._read(
-            "SELECT id FROM experiences WHERE namespace = ? AND session_id = ? "
-            "ORDER BY seq DESC LIMIT 1",
-            (namespace, session_id),
-        )
-        return rows[0][0] if rows else None
-
     def last_turns(
         self, namespace: str, session_ids: Sequence[str]
     ) -> dict[str, tuple[str, float]]:

@@ -57,7 +57,6 @@ def test_insert_read_and_order(store: SQLiteStore) -> None:
     got = store.get_experiences("ns", list(reversed(seqs)))
     assert [e.id for e in got] == ["e2", "e1"]
     assert store.get_experiences("other", seqs) == []
-    assert store.last_in_session("ns", "s") == "e2"
     assert store.last_turns("ns", ["s", "s", "none"]) == {"s": ("e2", 2.0)}
     assert store.last_turns("other", ["s"]) == {}
     assert store.edges("ns", "e2") == [EdgeRow("e2", "e1", "similar", 0.7)]
