@@ -323,7 +323,7 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
     name = args.benchmark
     if name == "perf":  # each process of the benchmark builds its own embedder
         factory = functools.partial(make_embedder, args.embedder)
-        return run_perf_cli(args, command, _docs(args, root), Path(out), factory)
+        return run_perf_cli(args, command, _docs(args, root), Path(out), factory, _progress)
     embedder = make_embedder(args.embedder)
     if name == "quality":
         return _run_quality(args, command, root, out, embedder)

@@ -77,18 +77,19 @@ def add_perf(
 
 def run_perf_cli(
     args: argparse.Namespace, command: str, docs: Path | None, out: Path,
-    factory: Callable[[], Embedder],
+    factory: Callable[[], Embedder], progress: Callable[[str], None],
 ) -> int:  # fmt: skip
     """Run the benchmark, write ``<out>/<section>[-quick].json`` and its plot, update ``docs``.
 
-    ``factory`` builds the embedder (in each fresh process when the run isolates sizes).
+    ``factory`` builds the embedder (in each fresh process when the run isolates sizes);
+    ``progress`` is called with each line of progress.
     """
     base = PerfParams.quick() if args.quick else PerfParams()
     values: dict[str, Any] = {"sizes": args.sizes, "systems": args.systems, "ops": args.ops,
                               "peer_max_size": args.peer_max_size, "seed": args.seed}  # fmt: skip
     params = dataclasses.replace(base, **{k: v for k, v in values.items() if v is not None})
     result = run_perf(args.data, out, params, embedder=factory, command=command,
-                      progress=_progress)  # fmt: skip
+                      progress=progress)  # fmt: skip
     name = args.section + ("-quick" if args.quick else "")
     path = write_json(out / f"{name}.json", result)
     plot = perf_plot(result, out / f"{name}.png")
@@ -125,9 +126,3 @@ def _systems(text: str) -> tuple[str, ...]:
             f"expected comma-separated names among {','.join(known)}, got {text!r}"
         )
     return names
-
-
-def _progress(line: str) -> None:
-    import sys
-
-    print(line, file=sys.stderr, flush=True)

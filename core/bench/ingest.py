@@ -39,7 +39,7 @@ from ..index import IndexParams
 from ..memory import AbstractionMemory
 from ..store import SQLiteStore
 from .data import INDEXED_SPLITS, QUERY_SPLITS, load_clinc150
-from .report import describe_run, machine, markdown_table, now, summarise
+from .report import describe_run, latency_cell, machine, markdown_table, now, summarise
 from .timing import in_thread, load_average, time_calls
 from .vectors import PrecomputedEmbedder, VectorCache
 from .workload import (
@@ -263,20 +263,16 @@ def _row_line(row: dict[str, Any]) -> str:
 def ingest_markdown(result: dict[str, Any]) -> str:
     """The docs section of an ingest result: run description, table, ratios and targets."""
 
-    def cell(row: dict[str, Any], verb: str, mode: str) -> str:
-        s = row[verb][mode]
-        return f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"
-
     rows = [
         [
             f"{r['size']:,}",
             f"{r['jittered_contexts']:,}",
             r["index"],
             f"{r['fill']['per_second']:,.0f}",
-            cell(r, "remember", "precomputed"),
-            cell(r, "recall", "precomputed"),
-            cell(r, "remember", "real_embedder"),
-            cell(r, "recall", "real_embedder"),
+            latency_cell(r, "remember", "precomputed"),
+            latency_cell(r, "recall", "precomputed"),
+            latency_cell(r, "remember", "real_embedder"),
+            latency_cell(r, "recall", "real_embedder"),
         ]
         for r in result["sizes"]
     ]

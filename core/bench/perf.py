@@ -167,7 +167,6 @@ def run_perf(
             row = _in_process(task) if not params.isolate else _in_child(task)
             say("  " + _line(row))
             rows.append(row)
-    model = instance or (factory() if factory is not None else MiniLMEmbedder())
     return {
         "benchmark": "perf",
         "command": command,
@@ -175,7 +174,7 @@ def run_perf(
         "machine": machine(),
         "load_average": {"start": load_before, "end": load_average()},
         "params": asdict(params) | {"systems": list(params.systems)},
-        "embedder": model.name,
+        "embedder": next((r["embedder"] for r in rows if "embedder" in r), None),
         "rows": rows,
         "targets": _targets(rows),
     }
@@ -221,7 +220,9 @@ def _in_process(task: _Task) -> dict[str, Any]:
             row = _absmem(Path(folder), fill, ops, corpus, embedder, model, work, params)
         else:
             row = _peer(task.system, Path(folder), fill, ops, embedder, params)
-    row.update(system=task.system, size=task.size, embed_alone=summarise(alone))
+    row.update(
+        system=task.system, size=task.size, embedder=model.name, embed_alone=summarise(alone)
+    )
     if "rss_mb" in row:
         # what a process holding the model and this memory, without the benchmark's own table
         # of precomputed vectors and its interactions, would hold

@@ -16,16 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .report import describe_run, markdown_table
+from .report import describe_run, latency_cell, markdown_table
 
 __all__ = ["perf_markdown", "perf_plot"]
 
 _MET = {True: "met", False: "**not met**"}
-
-
-def _cell(row: Mapping[str, Any], verb: str, mode: str) -> str:
-    s = row[verb][mode]
-    return f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"
 
 
 def _row(r: Mapping[str, Any]) -> list[str]:
@@ -37,10 +32,10 @@ def _row(r: Mapping[str, Any]) -> list[str]:
         f"{r['size']:,}",
         r["system"],
         f"{r['fill']['per_second']:,.0f}",
-        _cell(r, "remember", "precomputed"),
-        _cell(r, "recall", "precomputed"),
-        _cell(r, "remember", "real_embedder"),
-        _cell(r, "recall", "real_embedder"),
+        latency_cell(r, "remember", "precomputed"),
+        latency_cell(r, "recall", "precomputed"),
+        latency_cell(r, "remember", "real_embedder"),
+        latency_cell(r, "recall", "real_embedder"),
         f"{r['rss_mb']:,.0f} (+{r.get('rss_growth_mb', 0):,.0f})",
         f"{r['disk_bytes_per_experience']:,.0f}",
         "-" if bulk is None else f"{bulk['ratio']:.2f}",

@@ -7,9 +7,11 @@ Everything outside the markers is left as it is.
 Example:
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from absmem.bench.report import summarise, update_section
+    >>> from absmem.bench.report import latency_cell, summarise, update_section
     >>> summarise([0.001, 0.002, 0.003])["p50_ms"]
     2.0
+    >>> latency_cell({"recall": {"timed": summarise([0.001, 0.003])}}, "recall", "timed")
+    '2.00 / 2.98'
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     doc = Path(folder) / "benchmarks.md"
     ...     _ = doc.write_text("# Benchmarks\\n<!-- demo:begin -->\\nold\\n<!-- demo:end -->\\n")
@@ -37,6 +39,7 @@ import numpy as np
 
 __all__ = [
     "describe_run",
+    "latency_cell",
     "machine",
     "markdown_table",
     "now",
@@ -81,6 +84,12 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+def latency_cell(row: Mapping[str, Any], verb: str, mode: str) -> str:
+    """``"p50 / p99"`` in ms of ``row[verb][mode]`` (a :func:`summarise` result), for a table."""
+    s = row[verb][mode]
+    return f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"
 
 
 def machine() -> dict[str, Any]:

@@ -63,6 +63,7 @@ def test_absmem_reports_every_figure(result: dict[str, Any]) -> None:
             assert not any("SimpleQueue" in t["function"] for t in profile["top"])  # idle wait
     assert "consolidate_seconds" in _ok(result, "absmem", 30)
     assert "consolidate_seconds" not in _ok(result, "absmem", 60)  # above consolidate_max_size
+    assert result["embedder"] == "test-tiny"  # named by the measuring process
     targets = result["targets"]
     assert targets["largest_size"] == 60
     assert targets["remember_p50_ratio_largest_to_smallest"] > 0
