@@ -271,26 +271,32 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         if k <= 0:
             return [[] for _ in ids]
         scores, keys = index.search(contexts, k, ef=self.index_params.ef_insert)
-        id_of = self.store.ids_for(namespace, [int(key) for key in keys.ravel() if key >= 0])
-        names = np.array([id_of.get(int(key), "") for key in keys.ravel()], dtype=object)
-        names = names.reshape(keys.shape)
-        scores = np.where(names == "", -np.inf, scores)
-        if len(ids) > 1:  # earlier experiences of the same batch count as stored ones
+        held = np.unique(keys[keys >= 0])
+        id_of = self.store.ids_for(namespace, held.tolist())
+        # a candidate is a code: a stored key (>= 0), or -(j + 2) for the batch's j-th experience
+        codes = np.where(np.isin(keys, np.fromiter(id_of, np.int64, len(id_of))), keys, -1)
+        scores = np.where(codes == -1, -np.inf, scores)
+        n = len(ids)
+        if n > 1:  # earlier experiences of the same batch count as stored ones
             within = contexts @ contexts.T
-            within[np.triu_indices(len(ids))] = -np.inf
+            within[np.triu_indices(n)] = -np.inf
+            mine = np.broadcast_to(np.arange(n), (n, n))
+            if n > k:  # only each row's k best can make its top k
+                mine = np.argpartition(-within, k - 1, axis=1)[:, :k]
+                within = np.take_along_axis(within, mine, axis=1)
             scores = np.hstack([scores, within])
-            names = np.hstack([names, np.tile(np.array(ids, dtype=object), (len(ids), 1))])
+            codes = np.hstack([codes, -(mine + 2)])
         if scores.shape[1] > k:  # the k best of each row, then those k in order
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
             ranked = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
             order = np.take_along_axis(top, ranked, axis=1)
         else:
             order = np.argsort(-scores, axis=1, kind="stable")
-        best = np.take_along_axis(scores, order, axis=1)
-        chosen = np.take_along_axis(names, order, axis=1)
+        best = np.take_along_axis(scores, order, axis=1).tolist()
+        chosen = np.take_along_axis(codes, order, axis=1).tolist()
         return [
-            [(str(name), float(score)) for name, score in zip(row, row_scores, strict=True)
-             if np.isfinite(score)]
+            [(id_of[code] if code >= 0 else ids[-code - 2], score)
+             for code, score in zip(row, row_scores, strict=True) if score != -np.inf]
             for row, row_scores in zip(chosen, best, strict=True)
         ]  # fmt: skip
 

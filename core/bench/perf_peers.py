@@ -42,6 +42,8 @@ Example:
     ['blue']
     >>> peer.search("sky", k=2)
     ['green', 'red']
+    >>> peer.search_metadata("sky", k=2)
+    [{'n': 2}, {'n': 1}]
     >>> peer.close()
 """
 
@@ -112,6 +114,10 @@ class Peer(Protocol):
 
     def search(self, query: str, k: int) -> list[str]:
         """Embed ``query`` inside the call; return the ``k`` texts found, best first."""
+        ...
+
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """As :meth:`search`, but the metadata each found text was added with, best first."""
         ...
 
     def close(self) -> None:
@@ -262,6 +268,10 @@ class LangChainInMemoryPeer:
         """``similarity_search(query, k)``: the texts of the ``k`` nearest documents."""
         return [doc.page_content for doc in self._store.similarity_search(query, k=k)]
 
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """``similarity_search(query, k)``: the metadata of the ``k`` nearest documents."""
+        return [dict(doc.metadata) for doc in self._store.similarity_search(query, k=k)]
+
     def close(self) -> None:
         """Drop the store."""
         self._store = None
@@ -308,6 +318,10 @@ class LangChainFAISSPeer:
     def search(self, query: str, k: int) -> list[str]:
         """``similarity_search(query, k)``: the texts of the ``k`` nearest documents."""
         return [doc.page_content for doc in self._store.similarity_search(query, k=k)]
+
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """``similarity_search(query, k)``: the metadata of the ``k`` nearest documents."""
+        return [dict(doc.metadata) for doc in self._store.similarity_search(query, k=k)]
 
     def close(self) -> None:
         """Drop the store (its index and docstore)."""
@@ -382,10 +396,17 @@ class LlamaIndexVectorPeer:
 
     def search(self, query: str, k: int) -> list[str]:
         """``as_retriever(similarity_top_k=k).retrieve(query)``: the texts of the nodes found."""
+        return [found.node.get_content() for found in self._retriever(k).retrieve(query)]
+
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """The same retrieval: the metadata of the nodes found."""
+        return [dict(found.node.metadata) for found in self._retriever(k).retrieve(query)]
+
+    def _retriever(self, k: int) -> Any:
         retriever = self._retrievers.get(k)
         if retriever is None:
             retriever = self._retrievers[k] = self._index.as_retriever(similarity_top_k=k)
-        return [found.node.get_content() for found in retriever.retrieve(query)]
+        return retriever
 
     def close(self) -> None:
         """Drop the retrievers and the index."""
@@ -537,8 +558,15 @@ class Mem0Peer:
 
     def search(self, query: str, k: int) -> list[str]:
         """``search(query, top_k=k, filters={"user_id": MEM0_USER}, threshold=0.0)``."""
+        return [item["memory"] for item in self._search(query, k)]
+
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """The same search: the metadata each found memory was added with."""
+        return [dict(item.get("metadata") or {}) for item in self._search(query, k)]
+
+    def _search(self, query: str, k: int) -> list[dict[str, Any]]:
         found = self._memory.search(query, top_k=k, filters={"user_id": MEM0_USER}, threshold=0.0)
-        return [item["memory"] for item in found["results"]]
+        return list(found["results"])
 
     def close(self) -> None:
         """Close Mem0's history database and its vector store's client."""

@@ -94,12 +94,19 @@ def locomo_markdown(result: dict[str, Any]) -> str:
         f"{result['embedder']['name']} vectors. bm25: Okapi BM25 (k1="
         f"{result['params']['bm25_k1']}, b={result['params']['bm25_b']}) over the same texts. "
         "Times exclude embedding (vectors precomputed); absmem's is the whole recall verb "
-        "(candidate search, ranking, the recall logged to SQLite), the baselines' the search.",
+        "(candidate search, ranking, the recall logged to SQLite), the baselines' the search, "
+        "a peer's its search call (the peers of `absmem bench perf`, one per conversation, "
+        "embedding through the same vectors).",
+        *_unavailable(result.get("unavailable", {})),
         "", overall, "", f"Evidence turns, recall@{k} per category (questions):", "",
         per_category(f"recall@{k}"), "", f"Evidence sessions, recall@{k} per category:", "",
         per_category(f"session_recall@{k}"), "",
         *(f"![LoCoMo recall@{k} per category](../results/{f})" for f in result["figures"]),
     ])  # fmt: skip
+
+
+def _unavailable(reasons: dict[str, str]) -> list[str]:
+    return ["", *(f"Not run: {key}: {why}." for key, why in reasons.items())] if reasons else []
 
 
 def _ms(timing: dict[str, Any]) -> str:

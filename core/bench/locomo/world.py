@@ -1,4 +1,4 @@
-"""The LoCoMo world: every turn remembered, every question recalled, and two baselines.
+"""The LoCoMo world: every turn remembered, every question recalled, two baselines and the peers.
 
 Every turn is one experience of an :class:`~absmem.AbstractionMemory`, one namespace per
 conversation:
@@ -15,6 +15,12 @@ baselines rank the same turn texts: Okapi BM25 (:mod:`absmem.bench.bm25`) and ex
 (cosine over the same embedder's vectors, numpy). Every text's vector is computed once, cached
 under ``<out>/cache/``, and served to the memory by a
 :class:`~absmem.bench.vectors.PrecomputedEmbedder`, so query times exclude the model.
+
+The peers of ``absmem bench perf`` (:mod:`absmem.bench.perf_peers`: LangChain's in-memory and
+FAISS vector stores, LlamaIndex's vector store, Mem0) answer the same questions with the same
+vectors: one fresh peer per conversation holds its turn texts (metadata: the turn id), and a
+question's turns are the metadata of what the peer's search returns. A peer that cannot run
+here is reported with the reason and left out of the tables.
 
 Example:
     >>> from absmem.bench.locomo.world import recall_scores
@@ -39,6 +45,7 @@ from ...memory import AbstractionMemory
 from ...policy import BetaBlendRanker
 from ...store import SQLiteStore
 from ..bm25 import BM25
+from ..perf_peers import PEERS, PeerUnavailable, open_peer
 from ..report import machine, now, summarise
 from ..timing import in_thread, load_average
 from ..vectors import PrecomputedEmbedder, VectorCache
@@ -53,7 +60,7 @@ RESPONSE = "(a turn of the conversation; no response recorded)"
 """The response remembered with every turn (the memory API needs one; a turn has none)."""
 
 SYSTEMS = ("absmem", "dense", "bm25")
-"""The systems compared, in table order."""
+"""absmem and the two baselines, in table order; the peers (``LocomoParams.peers``) follow."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class LocomoParams:
         bm25_b: BM25 length normalisation.
         seed: the ranker's seed (the baseline ranker draws nothing at temperature 0).
         tag: suffix of the figure's file name (``"-quick"`` for the smoke run).
+        peers: keys of :data:`~absmem.bench.perf_peers.PEERS` measured as well.
     """
 
     conversations: int = 10
@@ -75,6 +83,7 @@ class LocomoParams:
     bm25_b: float = 0.75
     seed: int = 0
     tag: str = ""
+    peers: tuple[str, ...] = PEERS
 
     @classmethod
     def quick(cls) -> LocomoParams:
@@ -169,6 +178,32 @@ def _run_baseline(
     return rankings, {"mean_ms_per_question": round(1000 * total / max(asked, 1), 3)}
 
 
+def _run_peer(
+    key: str, chosen: Sequence[Conversation], table: PrecomputedEmbedder, k: int, say: Progress
+) -> tuple[list[list[str]], dict[str, Any]]:
+    """One fresh peer per conversation: add its turns, search each question (timed)."""
+    rankings: list[list[str]] = []
+    seconds: list[float] = []
+    filled = 0.0
+    with tempfile.TemporaryDirectory(prefix=f"absmem-locomo-{key}-") as folder:
+        for conv in chosen:
+            peer = open_peer(key, table, Path(folder) / conv.sample_id)
+            try:
+                texts = [t.context for t in conv.turns]
+                start = time.perf_counter()
+                peer.add_many(texts, table.embed(texts), [{"dia_id": t.dia_id} for t in conv.turns])
+                filled += time.perf_counter() - start
+                for q in conv.questions:
+                    start = time.perf_counter()
+                    found = peer.search_metadata(q.text, k)
+                    seconds.append(time.perf_counter() - start)
+                    rankings.append([str(m["dia_id"]) for m in found])
+            finally:
+                peer.close()
+    say(f"  {key}: added the turns in {filled:.1f} s")
+    return rankings, {"add_many_seconds": round(filled, 2), "query": summarise(seconds)}
+
+
 def _dense(table: PrecomputedEmbedder, k: int) -> Callable[[Conversation], np.ndarray]:
     def rank(conv: Conversation) -> np.ndarray:
         turns = table.embed([t.context for t in conv.turns])
@@ -245,12 +280,19 @@ def run_locomo(
         "dense": _run_baseline(chosen, _dense(table, k), k),
         "bm25": _run_baseline(chosen, _bm25(params, k), k),
     }
+    unavailable: dict[str, str] = {}
+    for key in params.peers:
+        try:
+            runs[key] = _run_peer(key, chosen, table, k, say)
+        except PeerUnavailable as err:
+            unavailable[key] = str(err)
+            say(f"  {key}: not run: {err}")
     embedding["model_calls_while_ranking"] = table.misses - before
     systems = {
-        name: {**_aggregate(chosen, runs[name][0], params.ks), "timing": runs[name][1]}
-        for name in SYSTEMS
+        name: {**_aggregate(chosen, ranked, params.ks), "timing": timing}
+        for name, (ranked, timing) in runs.items()
     }
-    for name in SYSTEMS:
+    for name in systems:
         say(f"  {name}: " + headline(systems[name]["overall"]))
     figure = plot_locomo(systems, params.ks, Path(out) / f"locomo{params.tag}.png")
     return {
@@ -270,6 +312,7 @@ def run_locomo(
         },
         "embedder": embedding,
         "systems": systems,
+        "unavailable": unavailable,
         "figures": [figure.name],
     }
 

@@ -170,3 +170,14 @@ def test_mem0_runs_offline_without_its_llm(
 def test_mem0_knows_two_stores(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgumentError, match="vector_store"):
         Mem0Peer(CrcEmbedder(), tmp_path, vector_store="chroma")
+
+
+def test_a_peer_returns_the_metadata_of_what_it_found(peer: tuple[Peer, CrcEmbedder]) -> None:
+    memory, embedder = peer
+    _fill(memory, embedder)
+    for query in (TEXTS[5], TEXTS[150], ONE_MORE):
+        texts = memory.search(query, k=4)
+        found = memory.search_metadata(query, k=4)
+        index = {text: i for i, text in enumerate(TEXTS)} | {ONE_MORE: len(TEXTS)}
+        assert [m["i"] for m in found] == [index[t] for t in texts]
+        assert found[0]["kind"] == ("single" if query == ONE_MORE else "bulk")
