@@ -34,6 +34,7 @@ from .bench.index import IndexBenchParams, index_markdown, run_index
 from .bench.ingest import IngestParams, ingest_markdown, run_ingest
 from .bench.quality import WORLDS, run_quality
 from .bench.report import update_section, write_json
+from .cli_load import add_load, run_load_cli
 from .cli_perf import add_perf, run_perf_cli
 from .cli_policy import add_eval_policy, run_eval_policy
 from .embed import EMBEDDERS, Embedder
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _consolidate_parser(kinds)
     add_perf(kinds, _common, _positive_list, _count)
+    add_load(kinds, _count)
     add_eval_policy(commands)
     return parser
 
@@ -321,6 +323,8 @@ def _run_bench(args: argparse.Namespace, command: str) -> int:
     root = project_root()
     out = args.out if args.out is not None else root / "results"
     name = args.benchmark
+    if name == "load":  # each worker process builds its own embedder
+        return run_load_cli(args, command, root, _progress)
     if name == "perf":  # each process of the benchmark builds its own embedder
         factory = functools.partial(make_embedder, args.embedder)
         return run_perf_cli(args, command, _docs(args, root), Path(out), factory, _progress)

@@ -23,7 +23,9 @@ __all__ = [
     "InvalidArgumentError",
     "MemoryClosedError",
     "SchemaVersionError",
+    "StoreBusyError",
     "StoreCorruptError",
+    "StoreUnavailableError",
     "UnknownTargetError",
 ]
 
@@ -91,3 +93,27 @@ class SchemaVersionError(AbsmemError):
 
 class StoreCorruptError(AbsmemError):
     """The store file cannot be read as an absmem store."""
+
+
+class StoreBusyError(AbsmemError, TimeoutError):
+    """The store stayed locked by other writers past the store's retry budget; nothing changed.
+
+    Stores retry a busy database with back-off before raising this (see ``busy_budget_s`` of
+    :class:`~absmem.store.SQLiteStore`); the call can be repeated.
+    """
+
+
+class StoreUnavailableError(AbsmemError, ConnectionError):
+    """The store's database server cannot be reached, or refused the connection.
+
+    Raised by :class:`~absmem.store.PostgresStore` for a malformed connection string, an
+    unreachable or stopped server, refused credentials or a connection lost mid-call (a write
+    whose connection broke may or may not have committed). The password of a connection string
+    is never part of the message.
+
+    Example:
+        >>> from absmem.errors import StoreUnavailableError
+        >>> err = StoreUnavailableError("dsn: expected a reachable PostgreSQL server, got ...")
+        >>> isinstance(err, ConnectionError), str(err).startswith("dsn: expected")
+        (True, True)
+    """

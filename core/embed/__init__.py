@@ -13,11 +13,13 @@ from collections.abc import Callable
 from ..registry import Registry
 from .base import Embedder, Vectors, check_text, check_vectors, normalise
 from .frameworks import LangChainEmbedder, LlamaIndexEmbedder
+from .hashing import HashEmbedder
 from .minilm import MiniLMEmbedder
 
 __all__ = [
     "EMBEDDERS",
     "Embedder",
+    "HashEmbedder",
     "LangChainEmbedder",
     "LlamaIndexEmbedder",
     "MiniLMEmbedder",

@@ -383,6 +383,10 @@ class GraphStore(Protocol):
         """Record a feedback and apply its credits to the experiences' statistics."""
         ...
 
+    def feedback_ids(self, namespace: str, ids: Sequence[str]) -> set[str]:
+        """Which of the feedback ``ids`` the ledger of ``namespace`` holds."""
+        ...
+
     def forget(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> ForgetResult:

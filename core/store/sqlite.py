@@ -1,8 +1,11 @@
 """``SQLiteStore``: the embedded default store, one SQLite file in WAL mode.
 
 Every write is one ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL``, so a write is on
-disk when the method returns. ``secure_delete`` is on and an erasure truncates the WAL, so text
-removed by :meth:`SQLiteStore.forget` does not linger in free pages or in the log.
+disk when the method returns. Several threads and processes may share one file: a database
+locked by another writer is waited for (SQLite's busy timeout) and retried with back-off up to
+``busy_budget_s``; only past that bound does a call raise :class:`~absmem.errors.StoreBusyError`.
+``secure_delete`` is on and an erasure truncates the WAL, so text removed by
+:meth:`SQLiteStore.forget` does not linger in free pages or in the log.
 
 Example:
     >>> import os, tempfile
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -33,6 +37,7 @@ from ..errors import (
     EmbedderMismatchError,
     InvalidArgumentError,
     SchemaVersionError,
+    StoreBusyError,
     StoreCorruptError,
     UnknownTargetError,
 )
@@ -58,6 +63,11 @@ from .sqlite_runs import RunLinkTables, erase_run_links
 __all__ = ["SQLiteStore"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+BUSY_TIMEOUT_S = 2.0
+"""How long SQLite itself waits on a lock held by another connection, per attempt."""
 
 # Reads by key write the namespace test as `+namespace = ?`: the unary plus keeps SQLite's
 # planner from choosing a (namespace, ...) index, which scans the whole namespace, over the
@@ -88,32 +98,66 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
 
     Args:
         path: the database file; created with its parent folder when missing.
+        busy_budget_s: how long a call may keep retrying while other connections (threads or
+            processes) hold the database locked, before it raises
+            :class:`~absmem.errors.StoreBusyError` with nothing changed.
 
     Thread-safe: one connection guarded by a lock. The memory facade runs it on one worker thread.
+    Many processes may open the same file; their writes are serialised by SQLite's write lock.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_budget_s: float = 60.0) -> None:
+        if not busy_budget_s > 0:
+            raise InvalidArgumentError(
+                "busy_budget_s", "a positive number of seconds", busy_budget_s
+            )
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_budget_s = float(busy_budget_s)
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
+            self._retry(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA temp_store=MEMORY")
             self._db.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache
-            self._migrate()
+            self._retry(self._migrate)
+        except StoreBusyError:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as err:
             raise StoreCorruptError(f"path: expected an absmem SQLite store, {err}") from err
 
     # -- plumbing -----------------------------------------------------------------------------
 
+    def _retry(self, call: Callable[[], _T]) -> _T:
+        """``call()``, retried with jittered exponential back-off while the database is busy."""
+        deadline = time.monotonic() + self.busy_budget_s
+        delay = 0.005
+        while True:
+            try:
+                return call()
+            except sqlite3.OperationalError as err:
+                message = str(err)
+                if "locked" not in message and "busy" not in message:
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise StoreBusyError(
+                        f"{self.path}: still locked by another connection after "
+                        f"{self.busy_budget_s:g} s of retries ({message}); nothing was changed"
+                    ) from err
+                logger.debug("%s busy (%s); retrying in %.3f s", self.path, message, delay)
+                time.sleep(delay * (0.5 + random.random()))  # jitter, not security
+                delay = min(delay * 2, 0.5)
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._retry(lambda: self._db.execute("BEGIN IMMEDIATE"))
             try:
                 yield self._db
             except BaseException:
@@ -123,7 +167,7 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            return self._retry(lambda: self._db.execute(sql, params).fetchall())
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -135,10 +179,16 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         for target in range(version, SCHEMA_VERSION):
             logger.info("migrating %s to schema version %d", self.path, target + 1)
             with self._tx() as db:
+                if int(db.execute("PRAGMA user_version").fetchone()[0]) > target:
+                    continue  # another process migrated it meanwhile
                 for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version={target + 1}")
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"``, or the first problem it found."""
+        return str(self._read("PRAGMA integrity_check")[0][0])
 
     @property
     def schema_version(self) -> int:
@@ -403,6 +453,17 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         )
         return RecallRow(*rows[0]), [RecallItemRow(*row) for row in items]
 
+    def feedback_ids(self, namespace: str, ids: Sequence[str]) -> set[str]:
+        """Which of the feedback ``ids`` the ledger of ``namespace`` holds."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):  # under SQLite's bound on parameters
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT id FROM feedback WHERE namespace = ? AND id IN ({marks})"
+            rows = self._read(sql, [namespace, *part])
+            found.update(row[0] for row in rows)
+        return found
+
     def add_feedback(self, feedback: FeedbackRow, credits: Sequence[CreditRow]) -> None:
         """Record a feedback and apply its credits to the experiences' statistics."""
         with self._tx() as db:
@@ -449,8 +510,24 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         return result
 
     def _checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, retrying while other readers hold it.
+
+        Erased text leaves the log only when the checkpoint completes; a reader in another
+        process can hold it back, so it is retried within ``busy_budget_s`` and logged if not.
+        """
+
+        def complete() -> None:
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                raise sqlite3.OperationalError("database is busy: the WAL checkpoint waited")
+
         with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                self._retry(complete)
+            except StoreBusyError as err:
+                logger.warning(
+                    "erased rows may remain in the WAL until the next checkpoint: %s", err
+                )
 
     # -- blobs --------------------------------------------------------------------------------
 

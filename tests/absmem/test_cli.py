@@ -37,6 +37,9 @@ def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
         (["bench", "perf", "--sizes", "-5"], "positive integers"),
         (["bench", "perf", "--ops", "0"], ">= 1"),
         (["bench", "perf", "--section", "../x"], "lower-case letters, digits and dashes"),
+        (["bench", "load", "--seconds", "-1"], "positive number of seconds"),
+        (["bench", "load", "--processes", "0"], ">= 1"),
+        (["bench", "load", "--embedder", "bert"], "invalid choice"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(
@@ -224,3 +227,21 @@ def test_perf_quick_run_writes_json_plot_and_performance_docs(
     assert "| 30 | absmem |" in text
     assert "![absmem bench perf](figures/perf.png)" in text
     assert "updated section 'perf'" in capsys.readouterr().out
+
+
+def test_load_run_writes_json_and_the_reliability_docs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = "# R\n<!-- load-sqlite:begin -->\nSTALE\n<!-- load-sqlite:end -->\n"
+    doc = _project(tmp_path, monkeypatch, "reliability.md", stale)
+    project = doc.parents[1]
+    argv = ["bench", "load", "--quick", "--processes", "2", "--seconds", "2", "--docs", str(doc)]
+    assert cli.main(argv) == 0
+    result = json.loads((project / "results" / "load-sqlite-quick.json").read_text())
+    assert result["errors"] == []
+    assert result["consistency"]["ok"]
+    text = doc.read_text()
+    assert "STALE" not in text
+    assert "| remember |" in text
+    assert "Consistency: every acknowledged write present" in text
+    assert "updated section 'load-sqlite'" in capsys.readouterr().out
