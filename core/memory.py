@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Coroutine, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,7 @@ from .types import (
     Recall,
 )
 from .validate import (
+    check_bool,
     check_id,
     check_int,
     check_k,
@@ -52,6 +54,7 @@ from .validate import (
     check_reward,
     check_run_id,
     check_text,
+    check_utf8,
 )
 
 __all__ = ["AbstractionMemory"]
@@ -100,9 +103,11 @@ class AbstractionMemory(RunLinkVerbs):
         writer: LessonWriter | None = None,
         lesson_pool: int = 3,
     ) -> None:
-        self.namespace = check_namespace(namespace)
+        self.namespace = _check_namespace(namespace)
         for name, value in (("k_similar", k_similar), ("pool", pool), ("lesson_pool", lesson_pool)):
             check_int(name, value, "a non-negative integer", 0)
+        _check_parts(embedder=embedder, ranker=ranker, index_params=index_params,
+                     assessor=assessor, consolidation=consolidation, writer=writer)  # fmt: skip
         self._loop = LoopThread()
         try:
             self._engine = Engine(store, embedder, index_dir, ranker or LinearThompsonRanker(),
@@ -130,8 +135,14 @@ class AbstractionMemory(RunLinkVerbs):
             store: store kind from :data:`absmem.store.STORES`.
             **options: keyword arguments of the constructor (``ranker``, ``namespace``, ...).
         """
-        if not isinstance(path, str | Path) or not str(path):
+        if not isinstance(path, str | Path) or not str(path) or "\x00" in str(path):
             raise InvalidArgumentError("path", "a folder path (str or Path)", path)
+        try:
+            os.fsencode(path)
+        except UnicodeEncodeError as err:
+            raise InvalidArgumentError(
+                "path", "a folder path the file system can encode", path
+            ) from err
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise InvalidArgumentError("path", "a folder, not a file", str(folder))
@@ -151,7 +162,7 @@ class AbstractionMemory(RunLinkVerbs):
         return self._loop.run(coroutine)
 
     def _ns(self, namespace: str | None) -> str:
-        return self.namespace if namespace is None else check_namespace(namespace)
+        return self.namespace if namespace is None else _check_namespace(namespace)
 
     # -- remember -----------------------------------------------------------------------------
 
@@ -202,6 +213,12 @@ class AbstractionMemory(RunLinkVerbs):
 
         Every interaction is validated before anything is written. Returns their ids, in order.
         """
+        if isinstance(interactions, str | bytes | Mapping) or not isinstance(
+            interactions, Iterable
+        ):
+            raise InvalidArgumentError(
+                "interactions", "an iterable of Interaction or mappings", interactions
+            )
         items = [_coerce(i, value) for i, value in enumerate(interactions)]
         check_int("chunk", chunk, "a positive integer", 1)
         return await self._engine.remember(self._ns(namespace), items, chunk=chunk)
@@ -386,6 +403,7 @@ class AbstractionMemory(RunLinkVerbs):
         thread or task); the new state is swapped in at the end. ``retrain=False`` re-learns the
         abstractions with the current model (no training).
         """
+        check_bool("retrain", retrain)
         return await self._engine.consolidate(self._ns(namespace), retrain=retrain)
 
     def consolidate(self, **kwargs: Any) -> ConsolidationReport:
@@ -413,6 +431,7 @@ class AbstractionMemory(RunLinkVerbs):
     async def acount(self, *, namespace: str | None = None, episodes: bool = False) -> int:
         """Number of experiences in the namespace (``episodes=True``: only those that still
         hold their text, not compacted by forgetting)."""
+        check_bool("episodes", episodes)
         return await self._engine.count(self._ns(namespace), episodes=episodes)
 
     def count(self, **kwargs: Any) -> int:
@@ -502,6 +521,29 @@ class AbstractionMemory(RunLinkVerbs):
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"AbstractionMemory({self._engine.store!r}, namespace={self.namespace!r}, {state})"
+
+
+_PARTS: dict[str, tuple[type, str]] = {
+    "embedder": (Embedder, "an Embedder (name, dim and embed(texts))"),
+    "ranker": (Ranker, "None or a Ranker (name and rank(candidates, k))"),
+    "index_params": (IndexParams, "None or an IndexParams"),
+    "assessor": (Assessor, "None or an Assessor"),
+    "consolidation": (ConsolidateConfig, "None or a ConsolidateConfig"),
+    "writer": (LessonWriter, "None or a LessonWriter (name and write(drafts))"),
+}
+
+
+def _check_parts(**parts: object) -> None:
+    """Each injected part is of its kind (``None`` takes the default, except the embedder)."""
+    for name, value in parts.items():
+        kind, expected = _PARTS[name]
+        if (value is not None or name == "embedder") and not isinstance(value, kind):
+            raise InvalidArgumentError(name, expected, value)
+
+
+def _check_namespace(namespace: object) -> str:
+    """A non-empty namespace string that UTF-8 can encode (the store and index paths need it)."""
+    return check_utf8("namespace", check_namespace(namespace), "a non-empty string")
 
 
 def _interaction(

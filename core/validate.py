@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from .embed.base import check_text
+from .embed.base import check_text as _check_text
 from .errors import InvalidArgumentError
 
 __all__ = [
+    "check_bool",
     "check_id",
     "check_int",
     "check_k",
@@ -29,14 +30,42 @@ __all__ = [
     "check_reward",
     "check_run_id",
     "check_text",
+    "check_utf8",
 ]
+
+
+def check_utf8(argument: str, value: str, expected: str) -> str:
+    """``value`` when UTF-8 can encode it (no lone surrogates such as ``"\\ud800"``), which
+    the store and the embedders need; else raise naming ``argument``."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidArgumentError(
+            argument, f"{expected} that UTF-8 can encode (no lone surrogates)", value
+        ) from err
+    return value
+
+
+def check_text(argument: str, value: object) -> str:
+    """A non-empty string (not only whitespace) that UTF-8 can encode."""
+    return check_utf8(argument, _check_text(argument, value), "a non-empty string")
+
+
+def check_bool(argument: str, value: object) -> bool:
+    """``True`` or ``False`` (not a truthy string such as ``"no"``)."""
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(argument, "True or False", value)
+    return value
 
 
 def check_reward(reward: object) -> float:
     """A finite real number in [-1, 1] (booleans are refused: pass 1.0 or -1.0)."""
     if isinstance(reward, bool) or not isinstance(reward, int | float):
         raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
-    value = float(reward)
+    try:
+        value = float(reward)
+    except OverflowError as err:  # an int past float's range
+        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward) from err
     if not math.isfinite(value) or not -1.0 <= value <= 1.0:
         raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
     return value
@@ -49,7 +78,7 @@ def check_id(argument: str, value: object, required: bool = False) -> str | None
     if not isinstance(value, str) or not value or value != value.strip():
         expected = "a non-empty string id" + ("" if required else " or None")
         raise InvalidArgumentError(argument, expected, value)
-    return value
+    return check_utf8(argument, value, "a string id")
 
 
 def check_run_id(value: object, required: bool = False) -> str | None:
@@ -92,4 +121,6 @@ def check_metadata(metadata: object) -> dict[str, Any]:
         json.dumps(dict(metadata), allow_nan=False)
     except (TypeError, ValueError) as err:
         raise InvalidArgumentError("metadata", "JSON-serialisable values", metadata) from err
+    except RecursionError as err:  # not shown: its repr would recurse as deep
+        raise InvalidArgumentError("metadata", "JSON values nested less deeply") from err
     return dict(metadata)
