@@ -1,31 +1,19 @@
-"""SQLiteStore on a real file: schema, durability, ledger, erasure, blobs."""
+"""What only SQLiteStore has: a real file in WAL mode, its pragmas, query plans and migrations
+of old files (the store contract itself: test_store*.py, on every store)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from absmem.errors import (
-    EmbedderMismatchError,
-    InvalidArgumentError,
-    SchemaVersionError,
-    StoreCorruptError,
-    UnknownTargetError,
-)
-from absmem.store import (
-    CreditRow,
-    EdgeRow,
-    ExperienceRow,
-    FeedbackRow,
-    GraphStore,
-    RecallItemRow,
-    RecallRow,
-    SQLiteStore,
-)
-from absmem.store.schema import SCHEMA_VERSION
+from absmem.errors import SchemaVersionError, StoreCorruptError
+from absmem.store import ExperienceRow, GraphStore, SQLiteStore
+from absmem.store.base import MembershipRow, RunLinkRow
+from absmem.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
@@ -37,129 +25,19 @@ def _row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
+def sqlite_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     db = SQLiteStore(tmp_path / "absmem.db")
     db.check_embedder("toy", 4)
-    return db
+    yield db
+    db.close()
 
 
-def test_is_a_graph_store_in_wal_mode(store: SQLiteStore) -> None:
+def test_is_a_graph_store_in_wal_mode(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     assert isinstance(store, GraphStore)
     assert store._read("PRAGMA journal_mode")[0][0] == "wal"
     assert store._read("PRAGMA synchronous")[0][0] == 2  # FULL
     assert store.schema_version == SCHEMA_VERSION
-
-
-def test_insert_read_and_order(store: SQLiteStore) -> None:
-    seqs = store.add_experiences([_row(1, session_id="s"), _row(2, session_id="s")],
-                                 [EdgeRow("e2", "e1", "similar", 0.7)])  # fmt: skip
-    assert seqs == sorted(seqs)
-    got = store.get_experiences("ns", list(reversed(seqs)))
-    assert [e.id for e in got] == ["e2", "e1"]
-    assert store.get_experiences("other", seqs) == []
-    assert store.last_turns("ns", ["s", "s", "none"]) == {"s": ("e2", 2.0)}
-    assert store.last_turns("other", ["s"]) == {}
-    assert store.edges("ns", "e2") == [EdgeRow("e2", "e1", "similar", 0.7)]
-    assert store.ids_for("ns", seqs) == {seqs[0]: "e1", seqs[1]: "e2"}
-    assert store.count("ns") == 2
-    assert store.namespaces() == ["ns"]
-    keys, vectors = next(store.iter_vectors("ns"))
-    assert keys.tolist() == seqs
-    assert vectors.shape == (2, 4)
-
-
-def test_keys_are_never_reused_after_forget(tmp_path: Path, store: SQLiteStore) -> None:
-    first = store.add_experiences([_row(i, user_id="gone") for i in range(3)], [])
-    store.forget("ns", user_id="gone")  # the highest keys are gone too
-    assert store.count("ns") == 0
-    again = store.add_experiences([_row(i + 10) for i in range(2)], [])
-    assert min(again) > max(first)
-    store.close()
-    reopened = SQLiteStore(tmp_path / "absmem.db")
-    later = reopened.add_experiences([_row(20, namespace="other")], [])
-    assert later[0] > max(again)  # keys are unique across namespaces and reopenings
-    reopened.close()
-
-
-def test_a_write_is_durable_when_it_returns(tmp_path: Path, store: SQLiteStore) -> None:
-    store.add_experiences([_row(1)], [])
-    # A second, independent connection sees the row without any close or checkpoint.
-    other = sqlite3.connect(tmp_path / "absmem.db")
-    assert other.execute("SELECT context FROM experiences").fetchall() == [("context 1",)]
-    other.close()
-
-
-def test_vector_version_moves_with_the_vectors(store: SQLiteStore) -> None:
-    assert store.vector_version("ns") == 0
-    store.add_experiences([_row(1, user_id="u")], [])
-    after_add = store.vector_version("ns")
-    store.forget("ns", user_id="nobody")
-    assert store.vector_version("ns") == after_add
-    store.forget("ns", user_id="u")
-    assert store.vector_version("ns") > after_add
-
-
-def test_feedback_ledger_and_recompute_on_erasure(store: SQLiteStore) -> None:
-    store.add_experiences([_row(1, user_id="a"), _row(2, user_id="b")], [])
-    store.log_recall(RecallRow("r1", "ns", "query text", 0.0, "p", user_id="c"),
-                     [RecallItemRow(0, "e1", "experience", 0.9, 1.0, 0.9),
-                      RecallItemRow(1, "e2", "experience", 0.8, 1.0, 0.8)])  # fmt: skip
-    store.add_feedback(
-        FeedbackRow("f1", "ns", "recall", "r1", 1.0, 1.0, user_id="c"),
-        [CreditRow("e1", "usage", 1.0, 1.0), CreditRow("e2", "usage", 1.0, 0.5)],
-    )
-    store.add_feedback(FeedbackRow("f2", "ns", "experience", "e2", -1.0, 2.0, user_id="b"),
-                       [CreditRow("e2", "outcome", -1.0, 1.0)])  # fmt: skip
-    e2 = store.get_experience("ns", "e2")
-    assert e2 is not None
-    assert (e2.usage.alpha, e2.usage.n, e2.outcome.beta) == (1.5, 0.5, 2.0)
-    result = store.forget("ns", user_id="c")  # the user who asked and rated the recall
-    assert (result.experiences, result.recalls, result.feedback) == (0, 1, 1)
-    e1, e2 = store.get_experience("ns", "e1"), store.get_experience("ns", "e2")
-    assert e1 is not None
-    assert e2 is not None
-    assert (e1.usage.alpha, e1.usage.n) == (1.0, 0.0)
-    assert (e2.usage.n, e2.outcome.beta) == (0.0, 2.0)  # b's own feedback stays
-    with pytest.raises(UnknownTargetError):
-        store.get_recall("ns", "r1")
-
-
-def test_forget_clears_references_from_other_users(store: SQLiteStore) -> None:
-    store.add_experiences([_row(1, user_id="a")], [])
-    store.log_recall(RecallRow("r1", "ns", "q", 0.0, "p", user_id="a"),
-                     [RecallItemRow(0, "e1", "experience", 0.9, 1.0)])  # fmt: skip
-    store.add_experiences([_row(2, user_id="b", recall_id="r1")],
-                          [EdgeRow("e2", "e1", "informed_by")])  # fmt: skip
-    store.forget("ns", user_id="a")
-    e2 = store.get_experience("ns", "e2")
-    assert e2 is not None
-    assert e2.recall_id is None
-    assert store.edges("ns", "e2") == []
-
-
-def test_forget_needs_one_selector(store: SQLiteStore) -> None:
-    with pytest.raises(InvalidArgumentError):
-        store.forget("ns")
-
-
-def test_embedder_is_recorded_and_checked(store: SQLiteStore) -> None:
-    store.check_embedder("toy", 4)
-    with pytest.raises(EmbedderMismatchError, match="^embedder: expected 'toy'"):
-        store.check_embedder("toy", 8)
-
-
-def test_blobs(store: SQLiteStore) -> None:
-    assert store.get_blob("ns", "gnn") is None
-    store.put_blob("ns", "gnn", b"\x00weights", {"epochs": 3})
-    store.put_blob("ns", "gnn", b"\x01weights", {"epochs": 4})
-    assert store.get_blob("ns", "gnn") == (b"\x01weights", {"epochs": 4})
-    assert store.get_blob("other", "gnn") is None
-
-
-def test_one_namespace_per_insert(store: SQLiteStore) -> None:
-    with pytest.raises(InvalidArgumentError, match="^rows"):
-        store.add_experiences([_row(1, "a"), _row(2, "b")], [])
-    assert store.count("a") == 0
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
@@ -181,18 +59,8 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
         SQLiteStore(path)
 
 
-def test_reopen_keeps_everything(tmp_path: Path) -> None:
-    db = SQLiteStore(tmp_path / "a.db")
-    db.check_embedder("toy", 4)
-    db.add_experiences([_row(1)], [])
-    db.close()
-    db = SQLiteStore(tmp_path / "a.db")
-    assert db.count("ns") == 1
-    db.check_embedder("toy", 4)
-    db.close()
-
-
-def test_reads_by_key_use_the_primary_key(store: SQLiteStore) -> None:
+def test_reads_by_key_use_the_primary_key(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     store.add_experiences([_row(i, user_id="u", session_id="s") for i in range(50)], [])
     store._db.execute("ANALYZE")
 
@@ -207,9 +75,59 @@ def test_reads_by_key_use_the_primary_key(store: SQLiteStore) -> None:
     assert "experiences_recall" in by_recall
 
 
-def test_vectors_by_key_in_the_order_given(store: SQLiteStore) -> None:
-    seqs = store.add_experiences([_row(1), _row(2)], [])
-    contexts = store.get_vectors("ns", list(reversed(seqs)))
-    responses = store.get_response_vectors("ns", seqs)
-    assert contexts.tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
-    assert responses.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
+# -- migrations of old files ----------------------------------------------------------------------
+
+
+def _vec(i: int) -> np.ndarray:
+    vec = np.zeros(4, np.float32)
+    vec[i % 4] = 1.0
+    vec[(i + 1) % 4] = 0.5 * (i // 4 + 1)
+    return vec
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO namespaces (namespace, created_at) VALUES ('ns', 0)")
+    db.execute("INSERT INTO experiences (id, namespace, context, response, created_at) "
+               "VALUES ('e1', 'ns', 'old context', 'old response', 1.0)")  # fmt: skip
+    db.execute("INSERT INTO experience_vectors (seq, context_vec, response_vec) VALUES (1, ?, ?)",
+               (_vec(1).tobytes(), _vec(2).tobytes()))  # fmt: skip
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+
+    store = SQLiteStore(path)
+    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.get_run_link("ns", "any-run") is None
+    assert store.policy_history("ns", limit=10) == []
+    e1 = store.get_experience("ns", "e1")
+    assert e1 is not None
+    assert (e1.context, e1.compacted) == ("old context", False)
+    assert store.abstractions("ns") == []
+    snap = store.snapshot("ns")
+    assert snap.ids == ["e1"]
+    np.testing.assert_array_equal(snap.contexts[0], _vec(1))
+    new = ExperienceRow(id="e2", namespace="ns", context="context 2", response="response 2",
+                        context_vec=_vec(2), response_vec=_vec(3) * 2, created_at=2.0)  # fmt: skip
+    store.add_experiences([new], [], memberships=[MembershipRow("a", "e1", 0)])
+    members = {(m.abstraction_id, m.experience_id, m.approach)
+               for m in store.snapshot("ns").memberships}  # fmt: skip
+    assert members == {("a", "e1", 0)}
+    store.close()
+
+
+def test_a_version_3_store_gains_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version=3")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store.schema_version == SCHEMA_VERSION == 4
+    store.put_run_link(RunLinkRow("default", "r", None, "exp", 0.0))
+    assert store.get_run_link("default", "r") is not None
+    store.close()
