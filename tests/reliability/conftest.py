@@ -11,11 +11,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from absmem import AbstractionMemory
+from absmem import AbstractionConfig, AbstractionMemory, ConsolidateConfig, GNNConfig
 from absmem.embed import Vectors, normalise
 from absmem.policy import LinearThompsonRanker, PolicyConfig
 
 Open = Callable[..., AbstractionMemory]
+
+CONSOLIDATION = ConsolidateConfig(
+    gnn=GNNConfig(hidden=8, epochs=4, finetune_epochs=2),
+    abstraction=AbstractionConfig(fine_size=10, min_quote_users=2),
+    min_train=12,
+)
+"""A small, quick consolidation: the GNN trains from 12 rated experiences."""
+
+
+def _seeded(word: str, dim: int) -> np.ndarray:
+    digest = hashlib.sha256(word.encode("utf-8", "surrogatepass")).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little")).standard_normal(dim)
 
 
 class TinyEmbedder:
@@ -29,15 +41,50 @@ class TinyEmbedder:
     dim = 8
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        rows = [
-            np.random.default_rng(
-                int.from_bytes(
-                    hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest()[:8], "little"
-                )
-            ).standard_normal(self.dim)
-            for t in texts
-        ]
+        rows = [_seeded(t, self.dim) for t in texts]
         return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+class TopicEmbedder:
+    """Texts made of ``sit<k>`` / ``app<a>`` words embed near planted directions (so that
+    consolidation finds situations and approaches); every other word adds seeded noise."""
+
+    name = "reliability-topics"
+    dim = 16
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        base = np.random.default_rng(0).standard_normal((16, self.dim))
+        rows = []
+        for text in texts:
+            v = np.zeros(self.dim)
+            for word in text.split():
+                if word[:3] in ("sit", "app") and word[3:].isdigit() and int(word[3:]) < 8:
+                    v += base[int(word[3:]) + (8 if word[:3] == "app" else 0)]
+                else:
+                    v += 0.15 * _seeded(word, self.dim)
+            rows.append(v)
+        return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+def teach(
+    mem: AbstractionMemory, namespace: str, rounds: int, marker: str, users: Sequence[str],
+    good: int = 1,
+) -> list[str]:  # fmt: skip
+    """``rounds`` rounds over situations 0-3, each answered with approach ``r % 3`` and rated
+    +1 when it is ``(situation + good) % 3``, else -1; responses carry ``marker``. Returns the
+    experience ids."""
+    ids = []
+    for r in range(rounds):
+        for situation in range(4):
+            approach = (r + situation) % 3
+            exp = mem.remember(
+                f"sit{situation} question {r}", f"app{approach} answer {marker} sit{situation}",
+                user_id=users[r % len(users)], namespace=namespace,
+            )  # fmt: skip
+            reward = 1.0 if approach == (situation + good) % 3 else -1.0
+            mem.feedback(exp, reward=reward, namespace=namespace)
+            ids.append(exp)
+    return ids
 
 
 def greedy() -> LinearThompsonRanker:
