@@ -71,6 +71,12 @@ __all__ = ["PostgresStore"]
 
 logger = logging.getLogger(__name__)
 
+# Reads by key write the namespace test as `namespace || '' = %s`: an expression no index
+# matches, so the planner looks the keys up in the primary key rather than walking a
+# (namespace, ...) index over the whole namespace, which it picks while the table has no
+# statistics yet (SQLiteStore's `+namespace`, for the same reason).
+_NAMESPACE = "namespace || '' = %s"
+
 
 class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLinkTables):
     """The experience graph, feedback ledger, recall log and blobs in one PostgreSQL database.
@@ -175,12 +181,17 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
                 for seq, row in zip(seqs, rows, strict=True):
                     copy.write_row((seq, _blob(row.context_vec), _blob(row.response_vec)))
             if edges:
-                cursor.executemany(
+                # One statement for the batch; a repeated edge keeps its last weight, as
+                # SQLite's one INSERT OR REPLACE per edge does.
+                last = {(e.src, e.type, e.dst): float(e.weight) for e in edges}
+                src, kind, dst = (list(column) for column in zip(*last, strict=True))
+                db.execute(
                     "INSERT INTO edges (src, type, dst, namespace, weight, created_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (src, type, dst) DO UPDATE SET "
+                    "SELECT s, t, d, %s, w, %s FROM unnest(%s::text[], %s::text[], %s::text[], "
+                    "%s::float8[]) AS e(s, t, d, w) ON CONFLICT (src, type, dst) DO UPDATE SET "
                     "namespace = EXCLUDED.namespace, weight = EXCLUDED.weight, "
                     "created_at = EXCLUDED.created_at",
-                    [(e.src, e.type, e.dst, namespace, e.weight, now) for e in edges],
+                    (namespace, now, src, kind, dst, list(last.values())),
                 )
             self._insert_memberships(db, namespace, memberships)
             self._bump(db, namespace)
@@ -193,7 +204,7 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
         if not len(seqs):
             return []
         rows = self._read(
-            f"SELECT {_EXPERIENCE_COLUMNS} FROM experiences WHERE namespace = %s AND seq = ANY(%s)",
+            f"SELECT {_EXPERIENCE_COLUMNS} FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s)",
             (namespace, [int(s) for s in seqs]),
         )
         by_seq = {row[0]: _to_experience(row) for row in rows}
@@ -205,7 +216,7 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
             return []
         rows = self._read(
             "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, created_at "
-            "FROM experiences WHERE namespace = %s AND seq = ANY(%s) ORDER BY seq",
+            f"FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s) ORDER BY seq",
             (namespace, [int(s) for s in seqs]),
         )
         return [
@@ -220,7 +231,7 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
         if not len(seqs):
             return {}
         rows = self._read(
-            "SELECT seq, id FROM experiences WHERE namespace = %s AND seq = ANY(%s) ORDER BY seq",
+            f"SELECT seq, id FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s) ORDER BY seq",
             (namespace, [int(s) for s in seqs]),
         )
         return {int(row[0]): row[1] for row in rows}
@@ -236,7 +247,7 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
     def experiences_for_recall(self, namespace: str, recall_id: str) -> list[str]:
         """Ids of the experiences whose response was informed by ``recall_id``."""
         rows = self._read(
-            "SELECT id FROM experiences WHERE namespace = %s AND recall_id = %s ORDER BY seq",
+            f"SELECT id FROM experiences WHERE {_NAMESPACE} AND recall_id = %s ORDER BY seq",
             (namespace, recall_id),
         )
         return [row[0] for row in rows]
@@ -320,7 +331,7 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
             return np.zeros((0, 0))
         rows = self._read(
             f"SELECT v.seq, v.{column} FROM experiences e JOIN experience_vectors v "
-            "ON v.seq = e.seq WHERE e.namespace = %s AND e.seq = ANY(%s)",
+            f"ON v.seq = e.seq WHERE e.{_NAMESPACE} AND e.seq = ANY(%s)",
             (namespace, [int(s) for s in seqs]),
         )
         found = {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}

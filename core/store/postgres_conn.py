@@ -143,8 +143,15 @@ class PostgresConnection:
         where = redact_dsn(self.dsn)
         try:
             params = conninfo.conninfo_to_dict(self.dsn)
-            params.setdefault("connect_timeout", max(2, round(self.connect_timeout)))
-            params.setdefault("application_name", "absmem")
+        except psycopg.Error:
+            # libpq's message may quote a piece of the string (the password, say): not shown.
+            raise StoreUnavailableError(
+                "dsn: expected a libpq connection string (key=value pairs) or a postgresql:// "
+                "URI, got a string libpq cannot parse"
+            ) from None
+        params.setdefault("connect_timeout", max(2, round(self.connect_timeout)))
+        params.setdefault("application_name", "absmem")
+        try:
             conn = psycopg.connect(conninfo.make_conninfo("", **params), autocommit=True)
         except psycopg.Error as err:
             detail = " ".join(str(err).split())

@@ -149,10 +149,11 @@ class AbstractionTables:
         """
         if not abstraction_ids:
             return []
+        # (`namespace || ''`: an expression no index matches; see postgres.py)
         rows = self._read(
             "SELECT m.abstraction_id, m.approach, e.out_alpha - 1.0, e.out_beta - 1.0 "
             "FROM memberships m JOIN experiences e ON e.id = m.experience_id "
-            "WHERE m.abstraction_id = ANY(%s) AND m.namespace = %s "
+            "WHERE m.abstraction_id = ANY(%s) AND m.namespace || '' = %s "
             "ORDER BY m.abstraction_id, e.seq DESC",
             (list(abstraction_ids), namespace),
         )
@@ -166,7 +167,7 @@ class AbstractionTables:
             "SELECT c.item_id, SUM(c.weight * (c.reward + 1.0) / 2.0), "
             "SUM(c.weight * (1.0 - c.reward) / 2.0), SUM(c.weight) FROM credits c "
             "JOIN feedback f ON f.id = c.feedback_id WHERE c.item_id = ANY(%s) "
-            "AND c.channel = 'usage' AND f.namespace = %s GROUP BY c.item_id",
+            "AND c.channel = 'usage' AND f.namespace || '' = %s GROUP BY c.item_id",
             (list(item_ids), namespace),
         )
         return {r[0]: Outcome(alpha=1.0 + r[1], beta=1.0 + r[2], n=r[3]) for r in rows}
@@ -179,7 +180,7 @@ class AbstractionTables:
             return {}
         rows = self._read(
             "SELECT experience_id, abstraction_id, approach FROM memberships "
-            "WHERE experience_id = ANY(%s) AND namespace = %s "
+            "WHERE experience_id = ANY(%s) AND namespace || '' = %s "
             "ORDER BY experience_id, abstraction_id",
             (list(experience_ids), namespace),
         )

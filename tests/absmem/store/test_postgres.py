@@ -30,6 +30,7 @@ from .conftest import StoreFactory
 psycopg = pytest.importorskip("psycopg")
 
 from absmem.store import PostgresStore  # noqa: E402  (psycopg is there)
+from absmem.store.postgres import _NAMESPACE  # noqa: E402
 from absmem.store.postgres_conn import _LOCK_NAMESPACE  # noqa: E402
 from absmem.store.postgres_schema import MIGRATIONS, SCHEMA_VERSION, statements  # noqa: E402
 
@@ -149,9 +150,12 @@ def test_a_database_holding_other_tables_of_the_same_names(pg: StoreFactory) -> 
 # -- connecting -----------------------------------------------------------------------------------
 
 
-def test_a_malformed_dsn() -> None:
-    with pytest.raises(StoreUnavailableError, match="^dsn: expected a reachable PostgreSQL"):
-        PostgresStore("this is not a connection string password=hunter2")
+def test_a_malformed_dsn_is_not_quoted() -> None:
+    with pytest.raises(StoreUnavailableError, match="^dsn: expected a libpq connection") as caught:
+        PostgresStore("host=127.0.0.1 password=hunter 2")
+    assert "hunter" not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
     with pytest.raises(InvalidArgumentError, match="^dsn"):
         PostgresStore(None)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="^vacuum"):
@@ -358,6 +362,24 @@ def test_a_real_deadlock_is_retried(pg: StoreFactory, caplog: pytest.LogCaptureF
     assert store.feedback_ids("ns", ["f1"]) == {"f1"}
     if store_was_victim:
         assert "busy (DeadlockDetected)" in caplog.text
+
+
+# -- query plans ----------------------------------------------------------------------------------
+
+
+def test_reads_by_key_use_the_primary_key_without_statistics(pg: StoreFactory) -> None:
+    """Before autovacuum has analysed a new table, the planner would walk a (namespace, ...)
+    index over the whole namespace for a read by key; the store's namespace test avoids it."""
+    store = pg.open()
+    store.add_experiences([_row(i, user_id="u", session_id="s") for i in range(3000)], [])
+
+    def plan(sql: str) -> str:
+        return " ".join(r[0] for r in store._read(f"EXPLAIN {sql}", ("ns", [5, 600])))
+
+    assert "experiences_pkey" in plan(
+        f"SELECT seq FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s)"
+    )
+    assert store.ids_for("ns", [5, 600, 10**9]) == {5: "e4", 600: "e599"}
 
 
 # -- text and erasure on the server ---------------------------------------------------------------
