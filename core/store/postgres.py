@@ -95,9 +95,10 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
         busy_budget_s: how long one call may keep retrying serialization conflicts, deadlocks
             and lock waits before it raises :class:`~absmem.errors.StoreBusyError`.
         connect_timeout: seconds to wait for the server at connect (unless ``dsn`` sets it).
-        vacuum: ``"plain"``: ``VACUUM`` the touched tables right after an erasure;
-            ``"full"``: ``VACUUM FULL`` them (the erased bytes leave the data files, at the cost
-            of locking each table while it is rewritten); ``"off"``: leave it to autovacuum.
+        vacuum: ``"plain"``: ``VACUUM`` the touched tables right after an erasure (a table
+            another ``VACUUM`` holds is left to autovacuum); ``"full"``: ``VACUUM FULL`` them
+            (the erased bytes leave the data files, at the cost of locking each table while it
+            is rewritten); ``"off"``: leave it to autovacuum.
         seed: seed of the retries' back-off jitter.
 
     Raises:

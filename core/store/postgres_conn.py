@@ -60,7 +60,9 @@ _LOCK_STORE = 0x61627353
 _MIGRATION = 1
 _STORE_WIDE = 2
 
-_VACUUM = {"plain": "VACUUM", "full": "VACUUM FULL", "off": ""}
+# A plain VACUUM skips a table another VACUUM holds (rather than wait for it: autovacuum prunes
+# it later); VACUUM FULL waits, as it must take every table exclusively anyway.
+_VACUUM = {"plain": "VACUUM (SKIP_LOCKED)", "full": "VACUUM FULL", "off": ""}
 
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
 
@@ -101,10 +103,18 @@ class PostgresConnection:
             ``connect_timeout`` itself.
         vacuum: what runs on the tables an erasure touched, right after it (see
             :meth:`~absmem.store.PostgresStore.forget`): ``"plain"`` ``VACUUM`` (prunes the
-            deleted rows, readers and writers carry on), ``"full"`` ``VACUUM FULL`` (rewrites
+            deleted rows, readers and writers carry on; a table another ``VACUUM`` holds is
+            left to autovacuum), ``"full"`` ``VACUUM FULL`` (rewrites
             the tables into new files, so the erased bytes leave the database's files, but
             locks each table while it runs), or ``"off"`` (autovacuum's schedule).
         seed: seed of the back-off jitter.
+
+    Example:
+        >>> from absmem.store.postgres_conn import PostgresConnection
+        >>> PostgresConnection("host=127.0.0.1", vacuum="sometimes")
+        Traceback (most recent call last):
+          ...
+        absmem.errors.InvalidArgumentError: vacuum: expected one of ['plain', 'full', ...
     """
 
     def __init__(

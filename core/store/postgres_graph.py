@@ -54,7 +54,13 @@ _PUT_BLOB = (
 
 
 class AbstractionTables:
-    """Mixin of :class:`~absmem.store.PostgresStore`: abstractions, memberships and snapshots."""
+    """Mixin of :class:`~absmem.store.PostgresStore`: abstractions, memberships and snapshots.
+
+    Example:
+        >>> from absmem.store.postgres_graph import AbstractionTables
+        >>> [name for name in ("snapshot", "compact") if hasattr(AbstractionTables, name)]
+        ['snapshot', 'compact']
+    """
 
     def _write(
         self, namespace: str | None, work: Callable[[Connection], _T], *, exclusive: bool = False

@@ -37,7 +37,13 @@ _COLUMNS = "recall_id, namespace, policy, candidates, features, dim, top, create
 
 
 class PolicyTables:
-    """Mixin of :class:`~absmem.store.PostgresStore`: the ``recall_features`` table."""
+    """Mixin of :class:`~absmem.store.PostgresStore`: the ``recall_features`` table.
+
+    Example:
+        >>> from absmem.store.postgres_policy import PolicyTables
+        >>> hasattr(PolicyTables, "policy_history")
+        True
+    """
 
     def _write(
         self, namespace: str | None, work: Callable[[Connection], _T], *, exclusive: bool = False

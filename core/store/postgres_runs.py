@@ -30,7 +30,13 @@ _T = TypeVar("_T")
 
 
 class RunLinkTables:
-    """Mixin of :class:`~absmem.store.PostgresStore`: the ``run_links`` table."""
+    """Mixin of :class:`~absmem.store.PostgresStore`: the ``run_links`` table.
+
+    Example:
+        >>> from absmem.store.postgres_runs import RunLinkTables
+        >>> hasattr(RunLinkTables, "put_run_link")
+        True
+    """
 
     def _write(
         self, namespace: str | None, work: Callable[[Connection], _T], *, exclusive: bool = False
