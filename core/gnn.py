@@ -51,6 +51,7 @@ from safetensors.torch import save as save_tensors
 from torch import Tensor, nn
 from torch_geometric.nn import HeteroConv, SAGEConv
 
+from .blobs import check_digest, header_metadata, with_digest
 from .errors import StoreCorruptError
 from .graph import ABSTRACTION, EXPERIENCE, EXPERIENCE_RELATIONS
 from .types import EdgeType
@@ -202,17 +203,20 @@ class ExperienceGNN(nn.Module):
 
 
 def save_model(model: ExperienceGNN, metrics: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-    """The model's weights as safetensors bytes, and the metadata that rebuilds it."""
+    """The model's weights as safetensors bytes (with their digest), and the metadata that
+    rebuilds it."""
     state = {name: tensor.detach().contiguous() for name, tensor in model.state_dict().items()}
     meta = {"dim": model.dim, "config": asdict(model.config), "metrics": metrics}
-    return save_tensors(state, metadata={"absmem": json.dumps(meta)}), meta
+    header = with_digest(_arrays(state), {"absmem": json.dumps(meta)})
+    return save_tensors(state, metadata=header), meta
 
 
 def load_model(data: bytes) -> tuple[ExperienceGNN, dict[str, Any]]:
     """Rebuild a model from :func:`save_model` bytes; a tampered or truncated blob is refused."""
     try:
         state = load_tensors(data)
-        meta = json.loads(_metadata(data)["absmem"])
+        check_digest("gnn", data, _arrays(state))
+        meta = json.loads(header_metadata(data)["absmem"])
         model = ExperienceGNN(int(meta["dim"]), GNNConfig(**meta["config"]))
         model.load_state_dict(state, strict=True)
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError) as err:
@@ -221,15 +225,5 @@ def load_model(data: bytes) -> tuple[ExperienceGNN, dict[str, Any]]:
     return model, meta
 
 
-def _metadata(data: bytes) -> dict[str, str]:
-    """The ``__metadata__`` of a safetensors buffer (its JSON header)."""
-    if len(data) < 8:
-        raise ValueError("truncated header")
-    size = int.from_bytes(data[:8], "little")
-    if size <= 0 or 8 + size > len(data):
-        raise ValueError("truncated header")
-    header = json.loads(data[8 : 8 + size])
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict):
-        raise ValueError("no metadata")
-    return {str(k): str(v) for k, v in meta.items()}
+def _arrays(state: dict[str, Tensor]) -> dict[str, Any]:
+    return {name: tensor.detach().cpu().numpy() for name, tensor in state.items()}

@@ -29,6 +29,7 @@ from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
 from .abstraction import AbstractionConfig, Advice, advise, approach_directions
+from .blobs import check_digest, with_digest
 from .errors import StoreCorruptError
 from .gnn import ExperienceGNN, load_model
 from .lessons import ApproachSummary, LessonDraft, TemplateLessonWriter
@@ -55,18 +56,31 @@ EMBEDDINGS_BLOB = "gnn_embeddings"
 
 
 def pack_arrays(**arrays: np.ndarray) -> bytes:
-    """Named arrays as safetensors bytes (never pickle)."""
-    return save_arrays({name: np.ascontiguousarray(a) for name, a in arrays.items()})
+    """Named arrays as safetensors bytes with their digest (never pickle)."""
+    contiguous = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+    return save_arrays(contiguous, metadata=with_digest(contiguous))
+
+
+_SHAPES = {EMBEDDINGS_BLOB: {"seqs": 1, "h": 2}, APPROACHES_BLOB: {"map": 2, "centroids": 2}}
+"""The arrays each blob must hold, by their number of dimensions."""
 
 
 def _unpack(store: GraphStore, namespace: str, name: str) -> dict[str, np.ndarray] | None:
+    """A blob's arrays, or ``None`` when it is missing; a damaged or altered one is refused."""
     blob = store.get_blob(namespace, name)
     if blob is None:
         return None
     try:
-        return load_arrays(blob[0])
+        arrays = load_arrays(blob[0])
     except (SafetensorError, ValueError) as err:
         raise StoreCorruptError(f"{name}: expected safetensors arrays, {err}") from err
+    check_digest(name, blob[0], arrays)
+    expected = _SHAPES[name]
+    if {k: arrays[k].ndim for k in expected if k in arrays} != expected:
+        raise StoreCorruptError(f"{name}: expected the arrays {expected} (name: dimensions)")
+    if name == EMBEDDINGS_BLOB and len(arrays["seqs"]) != len(arrays["h"]):
+        raise StoreCorruptError(f"{name}: expected one embedding per experience key")
+    return arrays
 
 
 def approaches(row: AbstractionRow) -> int:
@@ -80,6 +94,11 @@ def by_abstraction(stats: list[ApproachStats]) -> dict[str, dict[int, tuple[floa
     for st in stats:
         by.setdefault(st.abstraction_id, {})[st.approach] = (st.successes, st.failures)
     return by
+
+
+def _fits(mapping: np.ndarray, centroids: np.ndarray, dim: int | None) -> bool:
+    d = mapping.shape[1]
+    return mapping.shape == (d + 1, d) and centroids.shape[1] == d and dim in (None, d)
 
 
 @dataclass
@@ -106,16 +125,41 @@ class LessonState:
 
     @classmethod
     def load(cls, store: GraphStore, namespace: str, config: AbstractionConfig) -> LessonState:
-        """The state kept in the store (no abstractions and no model before a consolidation)."""
+        """The state kept in the store (no abstractions and no model before a consolidation).
+
+        The learned blobs are derived state: one that cannot be read (damaged or altered, see
+        :mod:`absmem.blobs`) is left out with a warning naming it, and the namespace serves
+        without it (the GNN with its embeddings, or the approach map) until the next
+        consolidation writes it afresh. Nothing in a blob is ever unpickled.
+        """
         rows = store.abstractions(namespace)
+        dim = rows[0].vectors.shape[1] if rows else None  # the embedder's, when known
         model, seqs, h = None, np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        blob = store.get_blob(namespace, GNN_BLOB)
-        if blob is not None:
-            model, _ = load_model(blob[0])
-            packed = _unpack(store, namespace, EMBEDDINGS_BLOB)
-            if packed is not None:
-                seqs, h = packed["seqs"], packed["h"]
-        approach = _unpack(store, namespace, APPROACHES_BLOB) or {}
+        try:
+            blob = store.get_blob(namespace, GNN_BLOB)
+            if blob is not None:
+                model, _ = load_model(blob[0])
+                packed = _unpack(store, namespace, EMBEDDINGS_BLOB)
+                if packed is not None:
+                    seqs, h = packed["seqs"], packed["h"]
+                if dim not in (None, model.dim) or (len(h) and h.shape[1] != model.config.hidden):
+                    raise StoreCorruptError(
+                        f"{GNN_BLOB}: expected a model of this store's dimension and its embeddings"
+                    )
+        except StoreCorruptError as err:
+            logger.warning("namespace %r: serving without the GNN until the next "
+                           "consolidation retrains it: %s", namespace, err)  # fmt: skip
+            model, seqs, h = None, np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float32)
+        try:
+            approach = _unpack(store, namespace, APPROACHES_BLOB) or {}
+            if approach and not _fits(approach["map"], approach["centroids"], dim):
+                raise StoreCorruptError(
+                    f"{APPROACHES_BLOB}: expected a (d + 1, d) map and centroids of width d"
+                )
+        except StoreCorruptError as err:
+            logger.warning("namespace %r: serving without the approach map until the next "
+                           "consolidation learns it: %s", namespace, err)  # fmt: skip
+            approach = {}
         return cls(rows, model, config, seqs, h, approach.get("map"), approach.get("centroids"))
 
     # -- lookup -------------------------------------------------------------------------------

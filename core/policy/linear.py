@@ -37,6 +37,7 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load, save
 
+from ..blobs import check_digest, with_digest
 from ..errors import InvalidArgumentError, StoreCorruptError
 from .base import Candidate, Ranked
 from .features import FEATURES, PRIOR_MEAN, featurize
@@ -155,14 +156,15 @@ class Posterior:
         return np.asarray(mean[:, None] + scale * (chol @ z))
 
     def to_bytes(self) -> tuple[bytes, dict[str, str]]:
-        """Safetensors bytes and metadata (never pickle)."""
+        """Safetensors bytes with their digest, and metadata (never pickle)."""
         arrays = {"prior_mean": self.prior_mean, "prior_precision": self.prior_precision,
                   "gram": self.gram, "moment": self.moment}  # fmt: skip
-        meta = {
+        contiguous = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        meta = with_digest(contiguous, {
             "features": ",".join(FEATURES), "evidence": repr(self.evidence),
             "updates": str(self.updates), "config": json.dumps(asdict(self.config)),
-        }  # fmt: skip
-        return save({k: np.ascontiguousarray(v) for k, v in arrays.items()}, metadata=meta), meta
+        })  # fmt: skip
+        return save(contiguous, metadata=meta), meta
 
     @classmethod
     def from_bytes(
@@ -171,6 +173,8 @@ class Posterior:
         """Restore a posterior saved by :meth:`to_bytes` (with its ``metadata``); refuse a
         tampered one, or one over other features."""
         meta = metadata or {}
+        if not isinstance(meta, dict):
+            raise StoreCorruptError(f"policy state: expected a metadata object, got {meta!r:.40}")
         if meta.get("features", ",".join(FEATURES)) != ",".join(FEATURES):
             raise StoreCorruptError(
                 f"policy state: saved over features {meta['features']!r}, this absmem uses "
@@ -180,6 +184,7 @@ class Posterior:
             arrays = load(data)
         except (SafetensorError, ValueError) as err:
             raise StoreCorruptError(f"policy state: unreadable safetensors ({err})") from err
+        check_digest("policy state", data, arrays)
         d = len(FEATURES)
         shapes = {"prior_mean": (d,), "prior_precision": (d,), "gram": (d, d), "moment": (d,)}
         for name, shape in shapes.items():
