@@ -191,7 +191,7 @@ def test_crafted_namespace_names_stay_isolated(open_tiny: Open, tmp_path: Path) 
     mem.close()
     assert len(list((tmp_path / "mem" / "index").glob("*.faiss"))) == len(CRAFTED)
     assert integrity(tmp_path / "mem") == "ok"
-    names = [row[0] for row in _rows(tmp_path / "mem", "SELECT namespace FROM experiences")]
+    names = [str(r[0]) for r in _rows(tmp_path / "mem", "SELECT namespace FROM experiences")]
     assert sorted(names) == sorted(n for n in CRAFTED if n != "%")
 
 
@@ -310,9 +310,10 @@ def _embedded_seqs(folder: Path, namespace: str) -> tuple[set[int], set[int]]:
     """Experiences the stored GNN embeddings cover, and those the namespace still holds."""
     (blob,) = _rows(folder, "SELECT data FROM blobs WHERE namespace = ? AND name = "
                     "'gnn_embeddings'", namespace)[0]  # fmt: skip
-    covered = set(load_arrays(bytes(blob))["seqs"].tolist())  # type: ignore[arg-type]
-    live = {int(r[0]) for r in _rows(folder, "SELECT seq FROM experiences WHERE namespace = ?",  # type: ignore[call-overload]
-                                     namespace)}  # fmt: skip
+    assert isinstance(blob, bytes)
+    covered = set(load_arrays(blob)["seqs"].tolist())
+    rows = _rows(folder, "SELECT seq FROM experiences WHERE namespace = ?", namespace)
+    live = {int(str(r[0])) for r in rows}
     return covered, live
 
 

@@ -213,7 +213,7 @@ def calls(draw: st.DrawFn, fields: Fields, least: int = 0, most: int = 2) -> dic
 
 
 def expect_error(invalid: set[str], call: Callable[..., object], *args: Any, **kwargs: Any
-                 ) -> AbsmemError:  # fmt: skip
+                 ) -> InvalidArgumentError:  # fmt: skip
     """``call(*args, **kwargs)`` raises an absmem error naming one of the ``invalid`` arguments."""
     with pytest.raises(AbsmemError) as caught:
         call(*args, **kwargs)
@@ -329,7 +329,7 @@ def test_remember_any_input(ledger: Ledger) -> None:
             kwargs["namespace"] = namespace
 
         def call() -> str:
-            return ledger.mem.remember(context, response, **kwargs)  # type: ignore[arg-type]
+            return ledger.mem.remember(context, response, **kwargs)
 
         if all(checks.values()):
             exp_id = call()
@@ -427,7 +427,7 @@ def test_feedback_any_reward_and_target(ledger: Ledger) -> None:
         before = ledger.totals()
 
         def call() -> Feedback:
-            return ledger.mem.feedback(target, reward)  # type: ignore[arg-type]
+            return ledger.mem.feedback(target, reward)
 
         if target is None:
             expect_error({"target/run_id"}, call)
@@ -443,7 +443,7 @@ def test_feedback_any_reward_and_target(ledger: Ledger) -> None:
             ledger.seen["unknown"] += 1
         else:
             fb = call()
-            assert fb.reward == float(reward)  # type: ignore[arg-type]
+            assert fb.reward == float(reward)
             assert fb.target_id == target
             after = ledger.totals()
             if fb.target_kind == "experience":
@@ -483,11 +483,11 @@ def test_recall_and_assess_any_input(ledger: Ledger) -> None:
                   "session_id": id_ok(session_id)}  # fmt: skip
 
         def recall() -> Recall:
-            return ledger.mem.recall(query, k=k, user_id=user_id, session_id=session_id)  # type: ignore[arg-type]
+            return ledger.mem.recall(query, k=k, user_id=user_id, session_id=session_id)
 
         if all(checks.values()):
             found = recall()
-            assert 0 < len(found.items) <= k  # type: ignore[operator]
+            assert 0 < len(found.items) <= k
             assert {i.id for i in found.items if i.kind == "experience"} <= set(ledger.ids())
             assert (found.query, found.user_id, found.session_id) == (query, user_id, session_id)
             assert ledger.mem.feedback(found.id, reward=0.0).target_kind == "recall"
@@ -498,7 +498,7 @@ def test_recall_and_assess_any_input(ledger: Ledger) -> None:
         checks = {"context": text_ok(query), "response": text_ok(response), "k": k_ok}
 
         def assess() -> Assessment:
-            return ledger.mem.assess(query, response, k=k)  # type: ignore[arg-type]
+            return ledger.mem.assess(query, response, k=k)
 
         if all(checks.values()):
             found_a = assess()
