@@ -573,6 +573,7 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         if result.seqs:
             index.remove(np.asarray(result.seqs, dtype=np.int64))
             self._seen[namespace] += 1  # the store's bump for this erasure
+            self._drop_embeddings(namespace, result.seqs)
         self._save_indexes([namespace])
         report = ForgetReport(namespace=namespace, experiences=result.experiences,
                               recalls=result.recalls, feedback=result.feedback)  # fmt: skip

@@ -130,6 +130,21 @@ class ConsolidationMixin:
             seconds=made.seconds,
         )  # fmt: skip
 
+    def _drop_embeddings(self, namespace: str, gone: list[int]) -> None:
+        """After an erasure: rewrite the GNN's embeddings without the erased experiences' rows.
+
+        Nothing learned per experience outlives its erasure, even when too few rated
+        experiences are left to retrain (the GNN's weights are retrained at the next
+        consolidation that has enough).
+        """
+        state = self._lesson_state(namespace)
+        keep = ~np.isin(state.seqs, np.asarray(gone, dtype=np.int64))
+        if keep.all():
+            return
+        seqs, h = state.seqs[keep], state.embeddings[keep]
+        self.store.put_blob(namespace, EMBEDDINGS_BLOB, pack_arrays(seqs=seqs, h=h), {})
+        self._lessons[namespace] = replace(state, seqs=seqs, embeddings=h)
+
     def _retire(self, namespace: str, rows: list[AbstractionRow]) -> list[AbstractionRow]:
         """Mark lessons whose usage shows they do not pay as retired (no longer served)."""
         usage = self.store.item_usage(namespace, [r.id for r in rows])

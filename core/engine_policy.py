@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, StoreCorruptError
 from .lesson_state import LessonState
 from .policy.base import Candidate, Ranked, Ranker, position_weight
-from .policy.features import featurize
+from .policy.features import FEATURES, featurize
 from .policy.linear import LinearThompsonRanker, PolicyConfig, Posterior
 from .policy.ope import LoggedChoice, PolicyEvaluation, evaluate
 from .store.base import GraphStore, LoggedRecall, PolicyLogRow, RecallItemRow
@@ -62,10 +62,14 @@ class PolicyMixin:
             return None
         posterior = self._policies.get(namespace)
         if posterior is None:
-            blob = self.store.get_blob(namespace, POLICY_BLOB)
-            if blob is not None:
-                posterior = Posterior.from_bytes(blob[0], ranker.config, blob[1])
-            else:
+            try:
+                blob = self.store.get_blob(namespace, POLICY_BLOB)
+                if blob is not None:
+                    posterior = Posterior.from_bytes(blob[0], ranker.config, blob[1])
+            except StoreCorruptError as err:  # serve, and let the next update rewrite it
+                logger.warning("%s; serving namespace %r from the prior until its next "
+                               "feedback rewrites it", err, namespace)  # fmt: skip
+            if posterior is None:
                 posterior = ranker.new_posterior(self._shared_prior())
             self._policies[namespace] = posterior
         return posterior
@@ -75,11 +79,11 @@ class PolicyMixin:
         ranker = self._learned
         if ranker is None or not ranker.config.shared_prior:
             return None
-        blob = self.store.get_blob(GLOBAL_PRIOR, POLICY_BLOB)
-        if blob is None or not blob[1].get("namespaces"):
+        rows = list(_prior_table(self.store).values())
+        if not rows:
             return None
-        weights = np.array([v[:-1] for v in blob[1]["namespaces"].values()], dtype=float)
-        evidence = np.array([v[-1] for v in blob[1]["namespaces"].values()], dtype=float)
+        weights = np.array([v[:-1] for v in rows], dtype=float)
+        evidence = np.array([v[-1] for v in rows], dtype=float)
         if evidence.sum() <= 0:
             return None
         return np.asarray((weights * evidence[:, None]).sum(0) / evidence.sum())
@@ -254,8 +258,7 @@ class PolicyMixin:
 
     def _share(self, namespace: str, posterior: Posterior) -> None:
         """Record this namespace's weights (and evidence) in the shared prior; no data."""
-        blob = self.store.get_blob(GLOBAL_PRIOR, POLICY_BLOB)
-        table = dict(blob[1].get("namespaces", {})) if blob is not None else {}
+        table = _prior_table(self.store)
         key = uuid.uuid5(uuid.NAMESPACE_URL, namespace).hex
         table[key] = [*map(float, posterior.mean), float(posterior.evidence)]
         self.store.put_blob(GLOBAL_PRIOR, POLICY_BLOB, b"", {"namespaces": table})
@@ -279,3 +282,30 @@ class PolicyMixin:
         out["candidate"] = self._evaluate(self._refit(namespace, config, history), choices,
                                           config.seed)  # fmt: skip
         return out
+
+
+def _prior_table(store: GraphStore) -> dict[str, list[float]]:
+    """The shared prior's rows (namespace key -> weights and evidence), each one checked.
+
+    A row that is not ``len(FEATURES) + 1`` finite numbers with a non-negative evidence (a
+    damaged store) is left out with a warning; a damaged table is read as empty, and the next
+    namespace that shares its weights rewrites it.
+    """
+    blob = store.get_blob(GLOBAL_PRIOR, POLICY_BLOB)
+    if blob is None:
+        return {}
+    table = blob[1].get("namespaces", {})
+    if not isinstance(table, dict):
+        logger.warning("policy state: the shared prior's table is not an object; left out")
+        return {}
+    rows = {}
+    for key, row in table.items():
+        try:
+            values = [float(v) for v in row]
+        except (TypeError, ValueError):
+            values = []
+        if len(values) != len(FEATURES) + 1 or not np.isfinite(values).all() or values[-1] < 0:
+            logger.warning("policy state: shared prior row %r is damaged; left out", key)
+            continue
+        rows[str(key)] = values
+    return rows

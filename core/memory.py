@@ -127,14 +127,25 @@ class AbstractionMemory(RunLinkVerbs):
         store: str = "sqlite",
         **options: Any,
     ) -> AbstractionMemory:
-        """Open (or create) the memory kept in folder ``path``.
+        """Open (or create) the memory kept in folder ``path``, or in a PostgreSQL database.
 
         Args:
-            path: folder holding the store file and the index files.
+            path: folder holding the store file and the index files; or a ``postgresql://``
+                DSN, for a :class:`~absmem.store.PostgresStore` shared by many processes and
+                hosts (each keeps its candidate index in memory, rebuilt from the database).
             embedder: defaults to the bundled all-MiniLM-L6-v2.
-            store: store kind from :data:`absmem.store.STORES`.
+            store: store kind from :data:`absmem.store.STORES` (for a folder).
             **options: keyword arguments of the constructor (``ranker``, ``namespace``, ...).
         """
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            from .store.postgres import PostgresStore
+
+            database = PostgresStore(path)
+            try:
+                return cls(database, embedder or MiniLMEmbedder(), index_dir=None, **options)
+            except BaseException:
+                database.close()
+                raise
         if not isinstance(path, str | Path) or not str(path) or "\x00" in str(path):
             raise InvalidArgumentError("path", "a folder path (str or Path)", path)
         try:

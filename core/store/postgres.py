@@ -65,7 +65,7 @@ from .postgres_erase import ERASED_TABLES, erase
 from .postgres_graph import AbstractionTables
 from .postgres_policy import PolicyTables
 from .postgres_runs import RunLinkTables
-from .sqlite import _EXPERIENCE_COLUMNS, _blob, _outcome, _to_experience
+from .sqlite import _EXPERIENCE_COLUMNS, _blob, _outcome, _to_experience, blob_metadata
 
 __all__ = ["PostgresStore"]
 
@@ -471,4 +471,4 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
             "SELECT data, metadata FROM blobs WHERE namespace = %s AND name = %s",
             (namespace, name),
         )
-        return (bytes(rows[0][0]), json.loads(rows[0][1])) if rows else None
+        return (bytes(rows[0][0]), blob_metadata(name, rows[0][1])) if rows else None

@@ -60,7 +60,7 @@ from .sqlite_graph import AbstractionTables
 from .sqlite_policy import PolicyTables
 from .sqlite_runs import RunLinkTables, erase_run_links
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "blob_metadata"]
 
 logger = logging.getLogger(__name__)
 
@@ -545,7 +545,7 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
         rows = self._read(
             "SELECT data, metadata FROM blobs WHERE namespace = ? AND name = ?", (namespace, name)
         )
-        return (bytes(rows[0][0]), json.loads(rows[0][1])) if rows else None
+        return (bytes(rows[0][0]), blob_metadata(name, rows[0][1])) if rows else None
 
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close the connection."""
@@ -557,6 +557,19 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
+
+
+def blob_metadata(name: str, text: str) -> Any:
+    """A blob's metadata column, parsed; damaged JSON is refused naming the blob.
+
+    Example:
+        >>> blob_metadata("policy", '{"evidence": 2}')
+        {'evidence': 2}
+    """
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as err:
+        raise StoreCorruptError(f"{name}: expected JSON metadata, {err}") from err
 
 
 def _blob(vector: np.ndarray) -> bytes:

@@ -317,13 +317,6 @@ def _embedded_seqs(folder: Path, namespace: str) -> tuple[set[int], set[int]]:
     return covered, live
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an erasure that leaves fewer than min_train rated experiences does not retrain: "
-    "the consolidation after forget keeps the old gnn_embeddings blob (rows of the erased "
-    "experiences, by seq) and GNN weights trained on their feedback (core/engine_consolidate.py "
-    "_apply writes no blob when nothing was trained)",
-)
 def test_erasure_leaves_no_gnn_embedding_of_the_user(open_tiny: Open, tmp_path: Path) -> None:
     mem = open_tiny(embedder=TopicEmbedder(), consolidation=CONSOLIDATION)
     teach(mem, "t", 2, "plain", ["u1"])  # 8 rated experiences

@@ -462,3 +462,33 @@ def test_a_memory_round_trip_on_postgres(pg: StoreFactory) -> None:
     finally:
         mem.close()
         other.close()
+
+
+def _url(dsn: str) -> str:
+    """A ``postgresql://`` URL of a key=value connection string (what ``open`` recognises)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(dsn)
+    auth = parts.get("user", "") + (f":{parts['password']}" if parts.get("password") else "")
+    where = f"{parts.get('host', '127.0.0.1')}:{parts.get('port', 5432)}"
+    return f"postgresql://{auth}@{where}/{parts['dbname']}"
+
+
+def test_open_takes_a_postgresql_url(postgres_dsn: str) -> None:
+    with AbstractionMemory.open(_url(postgres_dsn), embedder=TinyEmbedder()) as mem:
+        eid = mem.remember("where is my parcel", "track it on the site")
+        assert mem._engine.index_dir is None  # no index files: each process rebuilds its own
+    with AbstractionMemory.open(_url(postgres_dsn), embedder=TinyEmbedder()) as again:
+        assert again.get(eid) is not None
+        assert [item.id for item in again.recall("where is my parcel", k=1).items] == [eid]
+
+
+def test_processes_under_mixed_load_lose_nothing(postgres_dsn: str) -> None:
+    from absmem.bench.load import LoadParams, run_load
+
+    result = run_load(LoadParams(processes=2, seconds=3.0), target=_url(postgres_dsn))
+    assert result["store"] == "PostgreSQL"
+    assert result["errors"] == []
+    assert result["crashes"] == []
+    assert result["consistency"]["ok"], result["consistency"]["problems"]
+    assert result["consistency"]["checked"]["remember"] > 0
