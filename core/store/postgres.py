@@ -38,34 +38,26 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from ..errors import EmbedderMismatchError, InvalidArgumentError, UnknownTargetError
-from .base import (
-    CandidateStats,
-    CreditRow,
-    EdgeRow,
-    ExperienceRow,
-    FeedbackRow,
-    ForgetResult,
-    MembershipRow,
-    PolicyLogRow,
-    RecallItemRow,
-    RecallRow,
-    StoredExperience,
-)
+from .base import CreditRow, EdgeRow, ExperienceRow, FeedbackRow, ForgetResult
 from .postgres_conn import Connection, PostgresConnection
 from .postgres_erase import ERASED_TABLES, erase
 from .postgres_graph import AbstractionTables
 from .postgres_policy import PolicyTables
 from .postgres_runs import RunLinkTables
-from .sqlite import _EXPERIENCE_COLUMNS, _blob, _outcome, _to_experience, blob_metadata
+from .rows import (
+    CANDIDATE_COLUMNS,
+    EXPERIENCE_COLUMNS,
+    credit_increment,
+    credit_params,
+    experience_params,
+    vector_params,
+)
+from .sql_base import increment_statistics
+from .sql_store import SQLStore
 
 __all__ = ["PostgresStore"]
 
@@ -77,8 +69,20 @@ logger = logging.getLogger(__name__)
 # statistics yet (SQLiteStore's `+namespace`, for the same reason).
 _NAMESPACE = "namespace || '' = %s"
 
+_INCREMENT = {prefix: increment_statistics(prefix, "%s") for prefix in ("out", "use")}
 
-class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLinkTables):
+
+def _vectors_in(column: str) -> str:
+    """``(seq, column)`` of the keys ``{many}`` of a namespace."""
+    return (
+        f"SELECT v.seq, v.{column} FROM experiences e JOIN experience_vectors v "
+        f"ON v.seq = e.seq WHERE e.{_NAMESPACE} AND e.seq = ANY({{many}})"
+    )
+
+
+class PostgresStore(
+    PostgresConnection, AbstractionTables, PolicyTables, RunLinkTables, SQLStore[Connection]
+):
     """The experience graph, feedback ledger, recall log and blobs in one PostgreSQL database.
 
     **Setup**: ``pip install "absmem[postgres]"`` (psycopg 3), and a database the role may
@@ -119,356 +123,145 @@ class PostgresStore(PostgresConnection, AbstractionTables, PolicyTables, RunLink
         'PostgresConnection'
     """
 
-    # -- embedder -----------------------------------------------------------------------------
+    _EMBEDDER = "SELECT key, value FROM meta WHERE key LIKE 'embedder%'"
+    _INSERT_META = "INSERT INTO meta (key, value) VALUES (%s, %s)"
+    _ENSURE_NAMESPACE = (
+        "INSERT INTO namespaces (namespace, created_at) VALUES (%s, %s) "
+        "ON CONFLICT (namespace) DO NOTHING"
+    )
+    _BUMP = "UPDATE namespaces SET vector_version = vector_version + 1 WHERE namespace = %s"
+    _EXPERIENCES_IN = (
+        f"SELECT {EXPERIENCE_COLUMNS} FROM experiences WHERE {_NAMESPACE} AND seq = ANY({{many}})"
+    )
+    _CANDIDATES_IN = (
+        f"SELECT {CANDIDATE_COLUMNS} "
+        f"FROM experiences WHERE {_NAMESPACE} AND seq = ANY({{many}}) ORDER BY seq"
+    )
+    _IDS_IN = (
+        f"SELECT seq, id FROM experiences WHERE {_NAMESPACE} AND seq = ANY({{many}}) ORDER BY seq"
+    )
+    _EXPERIENCE = f"SELECT {EXPERIENCE_COLUMNS} FROM experiences WHERE namespace = %s AND id = %s"
+    _INFORMED_BY = f"SELECT id FROM experiences WHERE {_NAMESPACE} AND recall_id = %s ORDER BY seq"
+    _LAST_TURNS_IN = (
+        "SELECT DISTINCT ON (session_id) session_id, id, created_at FROM experiences "
+        "WHERE namespace = %s AND session_id = ANY({many}) ORDER BY session_id, seq DESC"
+    )
+    _EDGES_FROM = (
+        "SELECT src, dst, type, weight FROM edges WHERE namespace = %s AND src = %s "
+        "ORDER BY type, dst"
+    )
+    _COUNT = "SELECT COUNT(*) FROM experiences WHERE namespace = %s"
+    _VECTOR_VERSION = "SELECT vector_version FROM namespaces WHERE namespace = %s"
+    _VECTOR_BATCH = (
+        "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
+        "ON v.seq = e.seq WHERE e.namespace = %s AND e.seq > %s AND NOT e.compacted "
+        "ORDER BY e.seq LIMIT %s"
+    )
+    _KEYS = "SELECT seq FROM experiences WHERE namespace = %s AND NOT compacted ORDER BY seq"
+    _CONTEXT_VECTORS_IN = _vectors_in("context_vec")
+    _RESPONSE_VECTORS_IN = _vectors_in("response_vec")
+    _INSERT_RECALL = (
+        "INSERT INTO recalls (id, namespace, query, user_id, session_id, policy, "
+        "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    _INSERT_RECALL_ITEM = (
+        "INSERT INTO recall_items (recall_id, rank, item_id, item_kind, score, "
+        "propensity, similarity) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    _RECALL = (
+        "SELECT id, namespace, query, created_at, policy, user_id, session_id FROM recalls "
+        "WHERE namespace = %s AND id = %s"
+    )
+    _RECALL_ITEMS = (
+        "SELECT rank, item_id, item_kind, score, propensity, similarity FROM recall_items "
+        "WHERE recall_id = %s ORDER BY rank"
+    )
+    _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = %s AND id = ANY({many})"
+    _INSERT_FEEDBACK = (
+        "INSERT INTO feedback (id, namespace, target_kind, target_id, reward, user_id, "
+        "session_id, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    _PUT_BLOB = (
+        "INSERT INTO blobs (namespace, name, data, metadata, created_at) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (namespace, name) DO UPDATE SET "
+        "data = EXCLUDED.data, metadata = EXCLUDED.metadata, created_at = EXCLUDED.created_at"
+    )
+    _BLOB = "SELECT data, metadata FROM blobs WHERE namespace = %s AND name = %s"
+    _IN_BATCH = None  # a list is one array parameter
 
-    def check_embedder(self, name: str, dim: int) -> None:
-        """Record the embedder of a new store, or raise if the store was built with another."""
+    # -- dialect hooks ------------------------------------------------------------------------
 
-        def work(db: Connection) -> dict[str, str]:
-            found = db.execute("SELECT key, value FROM meta WHERE key LIKE 'embedder%'")
-            rows: dict[str, str] = {str(key): str(value) for key, value in found}
-            if not rows:
-                db.cursor().executemany(
-                    "INSERT INTO meta (key, value) VALUES (%s, %s)",
-                    [("embedder_name", name), ("embedder_dim", str(dim))],
-                )
-            return rows
+    def _in_list(self, values: list[Any]) -> tuple[str, list[Any]]:
+        """One array parameter, however many values."""
+        return "%s", [values]
 
-        rows = self._write(None, work)
-        if not rows:
-            return
-        stored = (rows["embedder_name"], int(rows["embedder_dim"]))
-        if stored != (name, dim):
-            raise EmbedderMismatchError(stored, (name, dim))
+    def _insert_experiences(self, db: Connection, rows: Sequence[ExperienceRow]) -> list[int]:
+        # Keys come from the sequence: a value is handed out once, whatever rolls back.
+        seqs = sorted(int(r[0]) for r in db.execute(
+            "SELECT nextval('experience_keys') FROM generate_series(1, %s)", (len(rows),)
+        ))  # fmt: skip
+        cursor = db.cursor()
+        with cursor.copy(
+            "COPY experiences (seq, id, namespace, user_id, session_id, recall_id, context, "
+            "response, metadata, created_at) FROM STDIN"
+        ) as copy:
+            for seq, row in zip(seqs, rows, strict=True):
+                copy.write_row(experience_params(seq, row))
+        with cursor.copy(
+            "COPY experience_vectors (seq, context_vec, response_vec) FROM STDIN"
+        ) as copy:
+            for seq, row in zip(seqs, rows, strict=True):
+                copy.write_row(vector_params(seq, row))
+        return seqs
 
-    # -- experiences and edges ----------------------------------------------------------------
-
-    def add_experiences(
-        self,
-        rows: Sequence[ExperienceRow],
-        edges: Sequence[EdgeRow],
-        memberships: Sequence[MembershipRow] = (),
-    ) -> list[int]:
-        """Insert experiences, edges and memberships in one transaction; return their keys."""
-        if not rows:
-            return []
-        namespace = rows[0].namespace
-        if any(row.namespace != namespace for row in rows):
-            raise InvalidArgumentError("rows", "experiences of one namespace", "several")
-        now = time.time()
-
-        def work(db: Connection) -> list[int]:
-            db.execute(
-                "INSERT INTO namespaces (namespace, created_at) VALUES (%s, %s) "
-                "ON CONFLICT (namespace) DO NOTHING",
-                (namespace, now),
-            )
-            # Keys come from the sequence: a value is handed out once, whatever rolls back.
-            seqs = sorted(int(r[0]) for r in db.execute(
-                "SELECT nextval('experience_keys') FROM generate_series(1, %s)", (len(rows),)
-            ))  # fmt: skip
-            cursor = db.cursor()
-            with cursor.copy(
-                "COPY experiences (seq, id, namespace, user_id, session_id, recall_id, context, "
-                "response, metadata, created_at) FROM STDIN"
-            ) as copy:
-                for seq, row in zip(seqs, rows, strict=True):
-                    copy.write_row((seq, row.id, row.namespace, row.user_id, row.session_id,
-                                    row.recall_id, row.context, row.response,
-                                    json.dumps(row.metadata), row.created_at))  # fmt: skip
-            with cursor.copy(
-                "COPY experience_vectors (seq, context_vec, response_vec) FROM STDIN"
-            ) as copy:
-                for seq, row in zip(seqs, rows, strict=True):
-                    copy.write_row((seq, _blob(row.context_vec), _blob(row.response_vec)))
-            if edges:
-                # One statement for the batch; a repeated edge keeps its last weight, as
-                # SQLite's one INSERT OR REPLACE per edge does.
-                last = {(e.src, e.type, e.dst): float(e.weight) for e in edges}
-                src, kind, dst = (list(column) for column in zip(*last, strict=True))
-                db.execute(
-                    "INSERT INTO edges (src, type, dst, namespace, weight, created_at) "
-                    "SELECT s, t, d, %s, w, %s FROM unnest(%s::text[], %s::text[], %s::text[], "
-                    "%s::float8[]) AS e(s, t, d, w) ON CONFLICT (src, type, dst) DO UPDATE SET "
-                    "namespace = EXCLUDED.namespace, weight = EXCLUDED.weight, "
-                    "created_at = EXCLUDED.created_at",
-                    (namespace, now, src, kind, dst, list(last.values())),
-                )
-            self._insert_memberships(db, namespace, memberships)
-            self._bump(db, namespace)
-            return seqs
-
-        return self._write(namespace, work)
-
-    def get_experiences(self, namespace: str, seqs: Sequence[int]) -> list[StoredExperience]:
-        """Read experiences by key, in the order given, skipping keys not in ``namespace``."""
-        if not len(seqs):
-            return []
-        rows = self._read(
-            f"SELECT {_EXPERIENCE_COLUMNS} FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s)",
-            (namespace, [int(s) for s in seqs]),
-        )
-        by_seq = {row[0]: _to_experience(row) for row in rows}
-        return [by_seq[int(s)] for s in seqs if int(s) in by_seq]
-
-    def candidate_stats(self, namespace: str, seqs: Sequence[int]) -> list[CandidateStats]:
-        """Id and outcome statistics of experiences by key (the light read ranking needs)."""
-        if not len(seqs):
-            return []
-        rows = self._read(
-            "SELECT seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, created_at "
-            f"FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s) ORDER BY seq",
-            (namespace, [int(s) for s in seqs]),
-        )
-        return [
-            CandidateStats(
-                r[0], r[1], _outcome(r[2], r[3], r[4]), _outcome(r[5], r[6], r[7]), float(r[8])
-            )
-            for r in rows
-        ]
-
-    def ids_for(self, namespace: str, seqs: Sequence[int]) -> dict[int, str]:
-        """Map experience keys of ``namespace`` to their ids (keys not held are left out)."""
-        if not len(seqs):
-            return {}
-        rows = self._read(
-            f"SELECT seq, id FROM experiences WHERE {_NAMESPACE} AND seq = ANY(%s) ORDER BY seq",
-            (namespace, [int(s) for s in seqs]),
-        )
-        return {int(row[0]): row[1] for row in rows}
-
-    def get_experience(self, namespace: str, experience_id: str) -> StoredExperience | None:
-        """Read one experience by id, or ``None`` when the namespace does not hold it."""
-        rows = self._read(
-            f"SELECT {_EXPERIENCE_COLUMNS} FROM experiences WHERE namespace = %s AND id = %s",
-            (namespace, experience_id),
-        )
-        return _to_experience(rows[0]) if rows else None
-
-    def experiences_for_recall(self, namespace: str, recall_id: str) -> list[str]:
-        """Ids of the experiences whose response was informed by ``recall_id``."""
-        rows = self._read(
-            f"SELECT id FROM experiences WHERE {_NAMESPACE} AND recall_id = %s ORDER BY seq",
-            (namespace, recall_id),
-        )
-        return [row[0] for row in rows]
-
-    def last_turns(
-        self, namespace: str, session_ids: Sequence[str]
-    ) -> dict[str, tuple[str, float]]:
-        """``{session_id: (id, created_at)}`` of each session's most recent experience."""
-        if not session_ids:
-            return {}
-        rows = self._read(
-            "SELECT DISTINCT ON (session_id) session_id, id, created_at FROM experiences "
-            "WHERE namespace = %s AND session_id = ANY(%s) ORDER BY session_id, seq DESC",
-            (namespace, list(dict.fromkeys(session_ids))),
-        )
-        return {row[0]: (row[1], float(row[2])) for row in rows}
-
-    def edges(self, namespace: str, node_id: str) -> list[EdgeRow]:
-        """Edges leaving ``node_id``."""
-        rows = self._read(
-            "SELECT src, dst, type, weight FROM edges WHERE namespace = %s AND src = %s "
-            "ORDER BY type, dst",
-            (namespace, node_id),
-        )
-        return [EdgeRow(src=r[0], dst=r[1], type=r[2], weight=r[3]) for r in rows]
-
-    def count(self, namespace: str) -> int:
-        """Number of experiences in ``namespace``."""
-        return int(
-            self._read("SELECT COUNT(*) FROM experiences WHERE namespace = %s", (namespace,))[0][0]
-        )
-
-    def namespaces(self) -> list[str]:
-        """Namespaces that hold or held experiences."""
-        return [r[0] for r in self._read("SELECT namespace FROM namespaces ORDER BY namespace")]
-
-    def vector_version(self, namespace: str) -> int:
-        """A counter that changes whenever the namespace's set of vectors changes."""
-        rows = self._read(
-            "SELECT vector_version FROM namespaces WHERE namespace = %s", (namespace,)
-        )
-        return int(rows[0][0]) if rows else 0
-
-    def iter_vectors(
-        self, namespace: str, batch: int = 4096
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield ``(keys, context vectors)`` of every experience in ``namespace``, in batches."""
-        last = 0
-        while True:
-            rows = self._read(
-                "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
-                "ON v.seq = e.seq WHERE e.namespace = %s AND e.seq > %s AND NOT e.compacted "
-                "ORDER BY e.seq LIMIT %s",
-                (namespace, last, batch),
-            )
-            if not rows:
-                return
-            keys = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            last = int(keys[-1])
-            yield keys, vectors
-
-    def keys(self, namespace: str) -> np.ndarray:
-        """Keys of every indexed (not compacted) experience in ``namespace``, ascending."""
-        rows = self._read(
-            "SELECT seq FROM experiences WHERE namespace = %s AND NOT compacted ORDER BY seq",
-            (namespace,),
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def get_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
-        """Context vectors of the experiences with these keys, in the order given."""
-        return self._vectors(namespace, seqs, "context_vec")
-
-    def get_response_vectors(self, namespace: str, seqs: Sequence[int]) -> np.ndarray:
-        """Response vectors of the experiences with these keys, in the order given."""
-        return self._vectors(namespace, seqs, "response_vec")
-
-    def _vectors(self, namespace: str, seqs: Sequence[int], column: str) -> np.ndarray:
-        if not len(seqs):
-            return np.zeros((0, 0))
-        rows = self._read(
-            f"SELECT v.seq, v.{column} FROM experiences e JOIN experience_vectors v "
-            f"ON v.seq = e.seq WHERE e.{_NAMESPACE} AND e.seq = ANY(%s)",
-            (namespace, [int(s) for s in seqs]),
-        )
-        found = {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
-        return np.stack([found[int(s)] for s in seqs])
-
-    # -- recall log and feedback --------------------------------------------------------------
-
-    def log_recall(
-        self, recall: RecallRow, items: Sequence[RecallItemRow], log: PolicyLogRow | None = None
+    def _insert_edges(
+        self, db: Connection, namespace: str, edges: Sequence[EdgeRow], now: float
     ) -> None:
-        """Append a served recall, its items and the policy's log of it to the recall log."""
-
-        def work(db: Connection) -> None:
-            if log is not None:
-                self._log_policy(db, log)
-            db.execute(
-                "INSERT INTO recalls (id, namespace, query, user_id, session_id, policy, "
-                "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (recall.id, recall.namespace, recall.query, recall.user_id, recall.session_id,
-                 recall.policy, recall.created_at),
-            )  # fmt: skip
-            if items:
-                db.cursor().executemany(
-                    "INSERT INTO recall_items (recall_id, rank, item_id, item_kind, score, "
-                    "propensity, similarity) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [(recall.id, i.rank, i.item_id, i.item_kind, i.score, i.propensity,
-                      i.similarity) for i in items],
-                )  # fmt: skip
-
-        self._write(recall.namespace, work)
-
-    def get_recall(self, namespace: str, recall_id: str) -> tuple[RecallRow, list[RecallItemRow]]:
-        """Read a logged recall; raise ``UnknownTargetError`` when the namespace lacks it."""
-        rows = self._read(
-            "SELECT id, namespace, query, created_at, policy, user_id, session_id FROM recalls "
-            "WHERE namespace = %s AND id = %s",
-            (namespace, recall_id),
+        # One statement for the batch; a repeated edge keeps its last weight, as SQLite's one
+        # INSERT OR REPLACE per edge does.
+        last = {(e.src, e.type, e.dst): float(e.weight) for e in edges}
+        src, kind, dst = (list(column) for column in zip(*last, strict=True))
+        db.execute(
+            "INSERT INTO edges (src, type, dst, namespace, weight, created_at) "
+            "SELECT s, t, d, %s, w, %s FROM unnest(%s::text[], %s::text[], %s::text[], "
+            "%s::float8[]) AS e(s, t, d, w) ON CONFLICT (src, type, dst) DO UPDATE SET "
+            "namespace = EXCLUDED.namespace, weight = EXCLUDED.weight, "
+            "created_at = EXCLUDED.created_at",
+            (namespace, now, src, kind, dst, list(last.values())),
         )
-        if not rows:
-            raise UnknownTargetError("recall_id", recall_id, namespace)
-        items = self._read(
-            "SELECT rank, item_id, item_kind, score, propensity, similarity FROM recall_items "
-            "WHERE recall_id = %s ORDER BY rank",
-            (recall_id,),
+
+    def _apply_credits(
+        self, db: Connection, feedback: FeedbackRow, credits: Sequence[CreditRow]
+    ) -> None:
+        if not credits:
+            return
+        cursor = db.cursor()
+        cursor.executemany(
+            "INSERT INTO credits (feedback_id, item_id, channel, reward, weight) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [credit_params(feedback.id, c) for c in credits],
         )
-        return RecallRow(*rows[0]), [RecallItemRow(*row) for row in items]
-
-    def feedback_ids(self, namespace: str, ids: Sequence[str]) -> set[str]:
-        """Which of the feedback ``ids`` the ledger of ``namespace`` holds."""
-        if not ids:
-            return set()
-        rows = self._read(
-            "SELECT id FROM feedback WHERE namespace = %s AND id = ANY(%s)", (namespace, list(ids))
-        )
-        return {row[0] for row in rows}
-
-    def add_feedback(self, feedback: FeedbackRow, credits: Sequence[CreditRow]) -> None:
-        """Record a feedback and apply its credits to the experiences' statistics."""
-
-        def work(db: Connection) -> None:
-            db.execute(
-                "INSERT INTO feedback (id, namespace, target_kind, target_id, reward, user_id, "
-                "session_id, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (feedback.id, feedback.namespace, feedback.target_kind, feedback.target_id,
-                 feedback.reward, feedback.user_id, feedback.session_id, feedback.created_at),
-            )  # fmt: skip
-            if not credits:
-                return
-            cursor = db.cursor()
-            cursor.executemany(
-                "INSERT INTO credits (feedback_id, item_id, channel, reward, weight) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [(feedback.id, c.item_id, c.channel, c.reward, c.weight) for c in credits],
-            )
-            # Rows are updated in one order (by id) in every process: fewer deadlocks.
-            for prefix in ("out", "use"):
-                updates = sorted(
-                    (c.item_id, c.weight * (c.reward + 1.0) / 2.0, c.weight)
-                    for c in credits
-                    if ("out" if c.channel == "outcome" else "use") == prefix
+        # Rows are updated in one order (by id) in every process: fewer deadlocks.
+        increments = [(credit.item_id, *credit_increment(credit)) for credit in credits]
+        for prefix in ("out", "use"):
+            updates = sorted((item, s, f, n) for item, p, s, f, n in increments if p == prefix)
+            if updates:
+                cursor.executemany(
+                    _INCREMENT[prefix],
+                    [(s, f, n, feedback.namespace, item) for item, s, f, n in updates],
                 )
-                if updates:
-                    cursor.executemany(
-                        f"UPDATE experiences SET {prefix}_alpha = {prefix}_alpha + %s, "
-                        f"{prefix}_beta = {prefix}_beta + %s, {prefix}_n = {prefix}_n + %s "
-                        "WHERE namespace = %s AND id = %s",
-                        [(success, weight - success, weight, feedback.namespace, item)
-                         for item, success, weight in updates],
-                    )  # fmt: skip
 
-        self._write(feedback.namespace, work)
-
-    # -- erasure ------------------------------------------------------------------------------
-
-    def forget(
-        self, namespace: str, user_id: str | None = None, session_id: str | None = None
+    def _erase(
+        self, db: Connection, namespace: str, column: str, value: str | None
     ) -> ForgetResult:
-        """Erase every experience, edge, recall, feedback and run link of a user or session.
+        return erase(db, namespace, column, value)
 
-        Statistics that other experiences drew from the erased feedback are recomputed from the
-        remaining credit ledger. No other write of the namespace runs meanwhile (an exclusive
-        lock on it). Afterwards the touched tables are vacuumed as the store's ``vacuum`` says,
-        which prunes (``"plain"``) or rewrites (``"full"``) the deleted row versions (see the
-        module's notes).
-        """
-        if (user_id is None) == (session_id is None):
-            raise InvalidArgumentError("user_id/session_id", "exactly one of them", None)
-        column, value = ("user_id", user_id) if user_id is not None else ("session_id", session_id)
-
-        def work(db: Connection) -> ForgetResult:
-            result = erase(db, namespace, column, value)
-            if result.seqs:
-                self._bump(db, namespace)
-            return result
-
-        result = self._write(namespace, work, exclusive=True)
+    def _after_erasure(self, result: ForgetResult) -> None:
+        """Vacuum the touched tables as the store's ``vacuum`` says, which prunes (``"plain"``)
+        or rewrites (``"full"``) the deleted row versions (see the module's notes)."""
         if result.experiences or result.recalls or result.feedback:
             self._vacuum(ERASED_TABLES)
-        return result
 
-    # -- blobs --------------------------------------------------------------------------------
-
-    def put_blob(self, namespace: str, name: str, data: bytes, metadata: dict[str, Any]) -> None:
-        """Store (or replace) a named binary blob, such as model weights."""
-        params = (namespace, name, bytes(data), json.dumps(metadata), time.time())
-        self._write(namespace, lambda db: db.execute(
-            "INSERT INTO blobs (namespace, name, data, metadata, created_at) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (namespace, name) DO UPDATE SET "
-            "data = EXCLUDED.data, metadata = EXCLUDED.metadata, created_at = EXCLUDED.created_at",
-            params,
-        ))  # fmt: skip
-
-    def get_blob(self, namespace: str, name: str) -> tuple[bytes, dict[str, Any]] | None:
-        """Read a named blob and its metadata, or ``None``."""
-        rows = self._read(
-            "SELECT data, metadata FROM blobs WHERE namespace = %s AND name = %s",
-            (namespace, name),
-        )
-        return (bytes(rows[0][0]), blob_metadata(name, rows[0][1])) if rows else None
+    def _after_replace(self) -> None:
+        """Vacuum the replaced abstractions, memberships and blobs (when the store vacuums)."""
+        self._vacuum(["abstractions", "memberships", "blobs"])

@@ -1,10 +1,11 @@
 """Erasure in :class:`~absmem.store.PostgresStore`: every row of one user or session.
 
-The PostgreSQL twin of SQLiteStore's erasure: the ids to erase are gathered first (experiences,
-recalls, the feedback on them or given by the user or session), then every row naming them goes,
-and the statistics other experiences drew from erased feedback are recomputed from the remaining
-credit ledger. It runs inside :meth:`~absmem.store.PostgresStore.forget`'s transaction, which
-holds the namespace's exclusive lock.
+PostgreSQL's ``_erase`` hook of :meth:`~absmem.store.sql_store.SQLStore.forget`: the ids to
+erase are gathered first (experiences, recalls, the feedback on them or given by the user or
+session), then every row naming them goes, and the statistics other experiences drew from
+erased feedback are recomputed from the remaining credit ledger. It runs inside
+:meth:`~absmem.store.PostgresStore.forget`'s transaction, which holds the namespace's exclusive
+lock.
 
 Example:
     >>> from absmem.store.postgres_erase import ERASED_TABLES
@@ -17,7 +18,7 @@ from __future__ import annotations
 from .base import ForgetResult
 from .postgres_conn import Connection
 from .postgres_runs import erase_run_links
-from .sqlite import _FAILURE, _SUCCESS, _sum
+from .sql_base import recompute_statistics
 
 __all__ = ["ERASED_TABLES", "erase"]
 
@@ -77,12 +78,5 @@ def erase(db: Connection, namespace: str, column: str, value: str | None) -> For
     return ForgetResult(experiences=n_items, seqs=seqs, recalls=n_recalls, feedback=n_feedback)
 
 
-_RECOMPUTE = (
-    "UPDATE experiences SET "
-    f"out_alpha = 1.0 + {_sum('outcome', _SUCCESS)}, out_beta = 1.0 + {_sum('outcome', _FAILURE)}, "
-    f"out_n = {_sum('outcome', 'c.weight')}, "
-    f"use_alpha = 1.0 + {_sum('usage', _SUCCESS)}, use_beta = 1.0 + {_sum('usage', _FAILURE)}, "
-    f"use_n = {_sum('usage', 'c.weight')} "
-    "WHERE id = ANY(%s)"
-)
+_RECOMPUTE = recompute_statistics("WHERE id = ANY(%s)")
 """Recompute the statistics of the experiences ``%s`` from the credit ledger (SQLite's, by id)."""

@@ -1,8 +1,9 @@
 """Run links in :class:`~absmem.store.PostgresStore`: framework run ids to recalls and experiences.
 
-The PostgreSQL twin of :mod:`absmem.store.sqlite_runs`: one row per ``(namespace, run_id)``,
-replaced by a later link of the same run; erasing the recall or the experience erases the row
-(see :meth:`~absmem.store.PostgresStore.forget`).
+The statements the shared methods of :class:`~absmem.store.sql_runs.SQLRunLinkTables` run on
+PostgreSQL: one row per ``(namespace, run_id)``, replaced by a later link of the same run;
+erasing the recall or the experience erases the row (see
+:meth:`~absmem.store.PostgresStore.forget`).
 
 Example:
     >>> from absmem.store import PostgresStore
@@ -12,58 +13,33 @@ Example:
     >>> store.get_run_link("default", "run-1").recall_id  # doctest: +SKIP
     'rec_1'
     >>> from absmem.store.postgres_runs import RunLinkTables
-    >>> RunLinkTables in PostgresStore.__mro__
+    >>> "ON CONFLICT (namespace, run_id)" in RunLinkTables._PUT_RUN_LINK
     True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
-from .base import RunLinkRow
 from .postgres_conn import Connection
+from .sql_runs import SQLRunLinkTables
 
 __all__ = ["RunLinkTables", "erase_run_links"]
 
-_T = TypeVar("_T")
 
+class RunLinkTables(SQLRunLinkTables[Connection]):
+    """Mixin of :class:`~absmem.store.PostgresStore`: the ``run_links`` table."""
 
-class RunLinkTables:
-    """Mixin of :class:`~absmem.store.PostgresStore`: the ``run_links`` table.
-
-    Example:
-        >>> from absmem.store.postgres_runs import RunLinkTables
-        >>> hasattr(RunLinkTables, "put_run_link")
-        True
-    """
-
-    def _write(
-        self, namespace: str | None, work: Callable[[Connection], _T], *, exclusive: bool = False
-    ) -> _T:
-        raise NotImplementedError
-
-    def _read(self, sql: str, params: Sequence[Any] | None = None) -> list[Any]:
-        raise NotImplementedError
-
-    def put_run_link(self, row: RunLinkRow) -> None:
-        """Insert or replace the link of ``row.run_id`` in ``row.namespace``."""
-        self._write(row.namespace, lambda db: db.execute(
-            "INSERT INTO run_links (namespace, run_id, recall_id, experience_id, created_at) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (namespace, run_id) DO UPDATE SET "
-            "recall_id = EXCLUDED.recall_id, experience_id = EXCLUDED.experience_id, "
-            "created_at = EXCLUDED.created_at",
-            (row.namespace, row.run_id, row.recall_id, row.experience_id, row.created_at),
-        ))  # fmt: skip
-
-    def get_run_link(self, namespace: str, run_id: str) -> RunLinkRow | None:
-        """The link of a run id in ``namespace``, or ``None``."""
-        rows = self._read(
-            "SELECT namespace, run_id, recall_id, experience_id, created_at FROM run_links "
-            "WHERE namespace = %s AND run_id = %s",
-            (namespace, run_id),
-        )
-        return RunLinkRow(*rows[0]) if rows else None
+    _PUT_RUN_LINK = (
+        "INSERT INTO run_links (namespace, run_id, recall_id, experience_id, created_at) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (namespace, run_id) DO UPDATE SET "
+        "recall_id = EXCLUDED.recall_id, experience_id = EXCLUDED.experience_id, "
+        "created_at = EXCLUDED.created_at"
+    )
+    _RUN_LINK = (
+        "SELECT namespace, run_id, recall_id, experience_id, created_at FROM run_links "
+        "WHERE namespace = %s AND run_id = %s"
+    )
 
 
 def erase_run_links(

@@ -21,41 +21,23 @@ Example:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Any
 
-from .base import RunLinkRow
+from .sql_runs import SQLRunLinkTables
 
 __all__ = ["RunLinkTables", "erase_run_links"]
 
 
-class RunLinkTables:
+class RunLinkTables(SQLRunLinkTables[sqlite3.Connection]):
     """Mixin of :class:`~absmem.store.SQLiteStore`: the ``run_links`` table."""
 
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        raise NotImplementedError
-
-    def put_run_link(self, row: RunLinkRow) -> None:
-        """Insert or replace the link of ``row.run_id`` in ``row.namespace``."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO run_links (namespace, run_id, recall_id, experience_id, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                (row.namespace, row.run_id, row.recall_id, row.experience_id, row.created_at),
-            )
-
-    def get_run_link(self, namespace: str, run_id: str) -> RunLinkRow | None:
-        """The link of a run id in ``namespace``, or ``None``."""
-        rows = self._read(
-            "SELECT namespace, run_id, recall_id, experience_id, created_at FROM run_links "
-            "WHERE namespace = ? AND run_id = ?",
-            (namespace, run_id),
-        )
-        return RunLinkRow(*rows[0]) if rows else None
+    _PUT_RUN_LINK = (
+        "INSERT OR REPLACE INTO run_links (namespace, run_id, recall_id, experience_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?)"
+    )
+    _RUN_LINK = (
+        "SELECT namespace, run_id, recall_id, experience_id, created_at FROM run_links "
+        "WHERE namespace = ? AND run_id = ?"
+    )
 
 
 def erase_run_links(db: sqlite3.Connection, namespace: str) -> int:
