@@ -37,6 +37,7 @@ from .bench.report import update_section, write_json
 from .cli_load import add_load, run_load_cli
 from .cli_perf import add_perf, run_perf_cli
 from .cli_policy import add_eval_policy, run_eval_policy
+from .cli_report import add_report, run_report_cli
 from .embed import EMBEDDERS, Embedder
 from .errors import AbsmemError
 
@@ -219,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_perf(kinds, _common, _positive_list, _count)
     add_load(kinds, _count)
     add_eval_policy(commands)
+    add_report(commands)
     return parser
 
 
@@ -434,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "eval-policy":
             return run_eval_policy(args)
+        if args.command == "report":
+            return run_report_cli(args)
         return _run_bench(args, command)
     except BenchDataError as err:
         print(f"absmem: error: {err}", file=sys.stderr)
