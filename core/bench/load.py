@@ -203,6 +203,7 @@ def _run(params: LoadParams, target: str, scratch: Path, say: Progress) -> dict[
     say(f"  {ops:,} operations in {wall:.1f} s; {len(errors)} errors; consistency {verdict}")
     return {
         "load_average": {"start": load_before, "end": load_average()},
+        "mix": configs[0].mix,
         "wall_seconds": round(wall, 2),
         "operations": ops,
         "ops_per_second": round(ops / params.seconds, 1),
@@ -241,7 +242,8 @@ def load_markdown(result: dict[str, Any]) -> str:
             f"{result['store']} store; {params['processes']} processes for "
             f"{params['seconds']:g} s, "
             f"{params['namespaces']} namespaces, embedder `{params['embedder']}`; verbs drawn "
-            "remember 45%, recall 35%, feedback 18%, consolidate 2%.",
+            + ", ".join(f"{verb} {share:.1%}" for verb, share in result["mix"].items())
+            + ".",
             "",
             markdown_table(["verb", "calls", "per second", "p50 ms", "p99 ms", "max ms"], rows),
             "",

@@ -32,7 +32,16 @@ from ..embed import Embedder, HashEmbedder, MiniLMEmbedder
 from ..memory import AbstractionMemory
 from ..store import SQLiteStore
 
-__all__ = ["TOPICS", "WorkerConfig", "WorkerLoop", "main", "open_target", "run_worker", "verb_of"]
+__all__ = [
+    "MIX",
+    "TOPICS",
+    "WorkerConfig",
+    "WorkerLoop",
+    "main",
+    "open_target",
+    "run_worker",
+    "verb_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,9 @@ TOPICS = (
 """Situations the workers remember and recall about."""
 
 APPROACHES = ("step by step", "a short answer", "ask a question first", "a checklist")
+
+MIX = {"remember": 0.45, "recall": 0.35, "feedback": 0.198, "consolidate": 0.002}
+"""The default weights of the verbs: a consolidation (seconds, with GNN training) per 500 calls."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +83,7 @@ class WorkerConfig:
     acks: str
     summary: str
     seed: int = 0
-    mix: dict[str, float] = field(
-        default_factory=lambda: {
-            "remember": 0.45, "recall": 0.35, "feedback": 0.18, "consolidate": 0.02,
-        }
-    )  # fmt: skip
+    mix: dict[str, float] = field(default_factory=lambda: dict(MIX))
     namespaces: int = 2
     users: int = 5
     embedder: str = "hash"
