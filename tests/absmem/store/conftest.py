@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from absmem.store import GraphStore, SQLiteStore
+from absmem.store import ExperienceRow, GraphStore, SQLiteStore
 
 POSTGRES_ENV = "ABSMEM_TEST_POSTGRES"
 """The environment variable holding the test server's connection string."""
@@ -126,3 +127,12 @@ def store(stores: StoreFactory) -> Any:
     db = stores.open()
     db.check_embedder("toy", 4)
     return db
+
+
+def experience_row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
+    """Experience ``e<i>`` with 4-dimensional one-hot vectors (axis ``i % 4``)."""
+    vec = np.zeros(4, np.float32)
+    vec[i % 4] = 1.0
+    return ExperienceRow(id=f"e{i}", namespace=namespace, context=f"context {i}",
+                         response=f"response {i}", context_vec=vec, response_vec=vec,
+                         created_at=float(i), **extra)  # type: ignore[arg-type]  # fmt: skip

@@ -26,6 +26,7 @@ from absmem.store.base import MembershipRow, RunLinkRow
 
 from ..bench.helpers import TinyEmbedder
 from .conftest import StoreFactory
+from .conftest import experience_row as _row
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -33,14 +34,6 @@ from absmem.store import PostgresStore  # noqa: E402  (psycopg is there)
 from absmem.store.postgres import _NAMESPACE  # noqa: E402
 from absmem.store.postgres_conn import _LOCK_NAMESPACE  # noqa: E402
 from absmem.store.postgres_schema import MIGRATIONS, SCHEMA_VERSION, statements  # noqa: E402
-
-
-def _row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
-    vec = np.zeros(4, np.float32)
-    vec[i % 4] = 1.0
-    return ExperienceRow(id=f"e{i}", namespace=namespace, context=f"context {i}",
-                         response=f"response {i}", context_vec=vec, response_vec=vec,
-                         created_at=float(i), **extra)  # type: ignore[arg-type]  # fmt: skip
 
 
 @pytest.fixture

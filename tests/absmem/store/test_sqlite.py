@@ -15,13 +15,7 @@ from absmem.store import ExperienceRow, GraphStore, SQLiteStore
 from absmem.store.base import MembershipRow, RunLinkRow
 from absmem.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-
-def _row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
-    vec = np.zeros(4, np.float32)
-    vec[i % 4] = 1.0
-    return ExperienceRow(id=f"e{i}", namespace=namespace, context=f"context {i}",
-                         response=f"response {i}", context_vec=vec, response_vec=vec,
-                         created_at=float(i), **extra)  # type: ignore[arg-type]  # fmt: skip
+from .conftest import experience_row as _row
 
 
 @pytest.fixture

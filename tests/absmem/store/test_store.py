@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
 from absmem.errors import EmbedderMismatchError, InvalidArgumentError, UnknownTargetError
 from absmem.store import (
     CreditRow,
     EdgeRow,
-    ExperienceRow,
     FeedbackRow,
     GraphStore,
     RecallItemRow,
@@ -21,14 +19,7 @@ from absmem.store import (
 from absmem.store.schema import SCHEMA_VERSION
 
 from .conftest import StoreFactory
-
-
-def _row(i: int, namespace: str = "ns", **extra: object) -> ExperienceRow:
-    vec = np.zeros(4, np.float32)
-    vec[i % 4] = 1.0
-    return ExperienceRow(id=f"e{i}", namespace=namespace, context=f"context {i}",
-                         response=f"response {i}", context_vec=vec, response_vec=vec,
-                         created_at=float(i), **extra)  # type: ignore[arg-type]  # fmt: skip
+from .conftest import experience_row as _row
 
 
 def test_is_a_graph_store_at_the_current_schema(store: Any) -> None:
