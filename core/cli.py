@@ -35,6 +35,7 @@ from .bench.ingest import IngestParams, ingest_markdown, run_ingest
 from .bench.quality import WORLDS, run_quality
 from .bench.report import update_section, write_json
 from .cli_load import add_load, run_load_cli
+from .cli_memory import MEMORY_COMMANDS, add_memory_commands, run_memory_command
 from .cli_perf import add_perf, run_perf_cli
 from .cli_policy import add_eval_policy, run_eval_policy
 from .cli_report import add_report, run_report_cli
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load(kinds, _count)
     add_eval_policy(commands)
     add_report(commands)
+    add_memory_commands(commands)
     return parser
 
 
@@ -416,7 +418,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (a return per command family)
     """Run the ``absmem`` command; returns the exit status (2 for bad arguments).
 
     Example:
@@ -438,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_eval_policy(args)
         if args.command == "report":
             return run_report_cli(args)
+        if args.command in MEMORY_COMMANDS:
+            return run_memory_command(args, make_embedder)
         return _run_bench(args, command)
     except BenchDataError as err:
         print(f"absmem: error: {err}", file=sys.stderr)
