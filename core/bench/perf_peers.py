@@ -221,7 +221,21 @@ def _llamaindex_embedding(embedder: Embedder) -> BaseEmbedding:
     return AbsmemEmbedding(model_name=embedder.name)
 
 
-class LangChainInMemoryPeer:
+class _LangChainSearch:
+    """``search`` and ``search_metadata`` of a LangChain vector store held in ``_store``."""
+
+    _store: Any
+
+    def search(self, query: str, k: int) -> list[str]:
+        """``similarity_search(query, k)``: the texts of the ``k`` nearest documents."""
+        return [doc.page_content for doc in self._store.similarity_search(query, k=k)]
+
+    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
+        """``similarity_search(query, k)``: the metadata of the ``k`` nearest documents."""
+        return [dict(doc.metadata) for doc in self._store.similarity_search(query, k=k)]
+
+
+class LangChainInMemoryPeer(_LangChainSearch):
     """LangChain's ``InMemoryVectorStore`` (``langchain_core.vectorstores``), in memory.
 
     ``add_many`` goes through ``add_documents`` (the store has no add-by-vector API) with the
@@ -264,20 +278,12 @@ class LangChainInMemoryPeer:
         """``add_documents`` of one document (embedded inside the call)."""
         self._store.add_documents([self._document(page_content=text, metadata=metadata)])
 
-    def search(self, query: str, k: int) -> list[str]:
-        """``similarity_search(query, k)``: the texts of the ``k`` nearest documents."""
-        return [doc.page_content for doc in self._store.similarity_search(query, k=k)]
-
-    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
-        """``similarity_search(query, k)``: the metadata of the ``k`` nearest documents."""
-        return [dict(doc.metadata) for doc in self._store.similarity_search(query, k=k)]
-
     def close(self) -> None:
         """Drop the store."""
         self._store = None
 
 
-class LangChainFAISSPeer:
+class LangChainFAISSPeer(_LangChainSearch):
     """``langchain_community.vectorstores.FAISS`` with its default index (flat L2), in memory.
 
     The store starts empty (``IndexFlatL2`` and an ``InMemoryDocstore``, as ``FAISS.from_texts``
@@ -314,14 +320,6 @@ class LangChainFAISSPeer:
     def add_one(self, text: str, metadata: dict[str, Any]) -> None:
         """``add_texts`` of one text (embedded inside the call)."""
         self._store.add_texts([text], metadatas=[metadata])
-
-    def search(self, query: str, k: int) -> list[str]:
-        """``similarity_search(query, k)``: the texts of the ``k`` nearest documents."""
-        return [doc.page_content for doc in self._store.similarity_search(query, k=k)]
-
-    def search_metadata(self, query: str, k: int) -> list[dict[str, Any]]:
-        """``similarity_search(query, k)``: the metadata of the ``k`` nearest documents."""
-        return [dict(doc.metadata) for doc in self._store.similarity_search(query, k=k)]
 
     def close(self) -> None:
         """Drop the store (its index and docstore)."""

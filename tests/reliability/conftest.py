@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from absmem import AbstractionConfig, AbstractionMemory, ConsolidateConfig, GNNConfig
-from absmem.embed import Vectors, normalise
+from absmem.embed import HashEmbedder, Vectors, normalise
 from absmem.policy import LinearThompsonRanker, PolicyConfig
 
 Open = Callable[..., AbstractionMemory]
@@ -30,19 +30,16 @@ def _seeded(word: str, dim: int) -> np.ndarray:
     return np.random.default_rng(int.from_bytes(digest[:8], "little")).standard_normal(dim)
 
 
-class TinyEmbedder:
+class TinyEmbedder(HashEmbedder):
     """A deterministic 8-dimensional embedder: each text's vector is seeded by its SHA-256.
 
-    It encodes with ``surrogatepass`` so that it never fails on a string itself: whatever fails
-    on a bad string is the library's own check (or the lack of one).
+    ``HashEmbedder`` encodes with ``surrogatepass`` so that it never fails on a string itself:
+    whatever fails on a bad string is the library's own check (or the lack of one).
     """
 
-    name = "reliability-tiny"
-    dim = 8
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        rows = [_seeded(t, self.dim) for t in texts]
-        return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
+    def __init__(self) -> None:
+        super().__init__(dim=8)
+        self.name = "reliability-tiny"
 
 
 class TopicEmbedder:

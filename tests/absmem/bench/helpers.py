@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from absmem.embed import Vectors, normalise
+from absmem.embed import HashEmbedder, Vectors
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 """The real data folder, ``../shared/data`` from the project root."""
 
 
-class TinyEmbedder:
+class TinyEmbedder(HashEmbedder):
     """A deterministic 8-dimensional embedder with no model; counts the texts it embeds."""
 
-    name = "test-tiny"
-    dim = 8
-
     def __init__(self) -> None:
+        super().__init__(dim=8)
+        self.name = "test-tiny"
         self.calls: list[int] = []
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.calls.append(len(texts))
-        rows = [
-            np.random.default_rng(
-                int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
-            ).standard_normal(self.dim)
-            for t in texts
-        ]
-        return normalise(np.array(rows, dtype=np.float32).reshape(len(texts), self.dim))
+        return super().embed(texts)
 
 
 def write_tiny_data(root: Path) -> Path:
