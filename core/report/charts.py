@@ -114,15 +114,15 @@ def thin(n: int, limit: int = POINTS) -> np.ndarray:
 
 
 def learning_curve_chart(data: ReportData) -> str:
-    """Mean reward of each rated interaction by its time, with a rolling mean, as SVG."""
-    times, rewards = data.created_at[data.rated], data.rewards
+    """The reward of each feedback by its arrival, with a rolling mean, as SVG."""
+    times, rewards = data.feedback_at, data.feedback_reward
     window = min(rolling_window(len(rewards)), len(rewards))
     rolling = np.convolve(rewards, np.ones(window) / window, mode="valid")
     fig = new_figure()
     ax = fig.add_subplot()
     dots = thin(len(rewards))
     ax.scatter(_dates(times[dots]), rewards[dots], s=8, color="#9e9e9e", alpha=0.5,
-               label="one interaction")  # fmt: skip
+               label="one feedback")  # fmt: skip
     line = thin(len(rolling))
     ax.plot(_dates(times[window - 1 :][line]), rolling[line], color=LINE, linewidth=2,
             label=f"rolling mean of {window}")  # fmt: skip
@@ -135,29 +135,28 @@ def learning_curve_chart(data: ReportData) -> str:
 
 
 def weekly_feedback(data: ReportData) -> list[tuple[dt.date, float, float]]:
-    """``(monday, positive, negative)`` feedback mass per calendar week (local time), with
-    empty weeks between the first and the last.
+    """``(monday, positive, negative)`` feedback mass per calendar week of arrival (local
+    time), with empty weeks between the first and the last. A reward ``r`` counts
+    ``(1 + r) / 2`` as positive and the rest as negative.
 
     Example:
         >>> import numpy as np
         >>> from absmem.report.data import ReportData
         >>> t = dt.datetime(2025, 3, 5, 12).timestamp()
-        >>> data = ReportData("default", np.array([t, t + 8 * 86400.0]),
-        ...                   np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+        >>> data = ReportData("default", feedback_at=np.array([t, t + 8 * 86400.0]),
+        ...                   feedback_reward=np.array([1.0, -0.5]))
         >>> [(str(m), p, n) for m, p, n in weekly_feedback(data)]
-        [('2025-03-03', 1.0, 0.0), ('2025-03-10', 0.0, 1.0)]
+        [('2025-03-03', 1.0, 0.0), ('2025-03-10', 0.25, 0.75)]
     """
-    rated = data.rated
-    if not rated.any():
+    if not len(data.feedback_at):
         return []
     weeks: dict[dt.date, list[float]] = {}
-    for t, s, f in zip(data.created_at[rated], data.successes[rated], data.failures[rated],
-                       strict=True):  # fmt: skip
+    for t, r in zip(data.feedback_at, data.feedback_reward, strict=True):
         day = dt.datetime.fromtimestamp(float(t)).date()
         monday = day - dt.timedelta(days=day.weekday())
         pair = weeks.setdefault(monday, [0.0, 0.0])
-        pair[0] += float(s)
-        pair[1] += float(f)
+        pair[0] += (1.0 + float(r)) / 2.0
+        pair[1] += (1.0 - float(r)) / 2.0
     first, last = min(weeks), max(weeks)
     out, monday = [], first
     while monday <= last:

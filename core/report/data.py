@@ -6,9 +6,9 @@ abstractions, their memberships and the live per-approach outcome statistics. Le
 rendered the way recall serves them (:meth:`absmem.lesson_state.LessonState.render`), so the
 table shows the same utility, advice and avoid an agent would be given.
 
-The protocol has no read of the feedback ledger itself, so feedback is read from the outcome
-statistics of the experiences it rated (each feedback adds weight 1 to every experience it
-concerns), dated by the interaction it rated, not by its arrival.
+Feedback over time (the learning curve, feedback per week) comes from the feedback ledger
+(:meth:`GraphStore.feedback_log`), dated by its arrival; the per-experience outcome statistics
+give what each interaction's feedback added up to.
 
 Example:
     >>> import tempfile, os
@@ -18,8 +18,8 @@ Example:
     ...     store = SQLiteStore(os.path.join(d, "absmem.db"))
     ...     data = read_report_data(store, "default")
     ...     store.close()
-    >>> data.experiences, data.lessons, data.rated_count
-    (0, [], 0)
+    >>> data.experiences, data.lessons, data.rated_count, len(data.feedback_at)
+    (0, [], 0, 0)
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ class ReportData:
     ``successes`` and ``failures`` are each experience's feedback mass (a reward ``r`` of
     weight ``w`` adds ``w (1 + r) / 2`` to the first and the rest of ``w`` to the second), so
     ``successes + failures`` is its feedback count and ``(s - f) / (s + f)`` its mean reward.
+    ``feedback_at`` and ``feedback_reward`` are every feedback of the namespace (on recalls
+    and on experiences) in arrival order: when it came and its reward.
     """
 
     namespace: str
@@ -92,6 +94,8 @@ class ReportData:
     failures: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lessons: list[LessonRow] = field(default_factory=list)
     edges: list[LessonEdge] = field(default_factory=list)
+    feedback_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    feedback_reward: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def experiences(self) -> int:
@@ -134,6 +138,7 @@ def read_report_data(store: GraphStore, namespace: str) -> ReportData:
             for owner, _ in owners:
                 members.setdefault(owner, set()).add(experience)
     lessons = _lessons(store, namespace, rows)
+    log = store.feedback_log(namespace)
     return ReportData(
         namespace=namespace,
         created_at=np.asarray(created, dtype=np.float64)[order],
@@ -141,6 +146,8 @@ def read_report_data(store: GraphStore, namespace: str) -> ReportData:
         failures=np.asarray(failures, dtype=np.float64)[order],
         lessons=lessons,
         edges=lesson_edges(lessons, members),
+        feedback_at=np.asarray([f.created_at for f in log], dtype=np.float64),
+        feedback_reward=np.asarray([f.reward for f in log], dtype=np.float64),
     )
 
 

@@ -80,11 +80,12 @@ def _empty(what: str) -> str:
 
 
 def _learning(data: ReportData) -> str:
-    if not data.rated_count:
+    count = len(data.feedback_reward)
+    if not count:
         return _empty("no interaction has received feedback")
-    window = min(rolling_window(data.rated_count), data.rated_count)
-    note = (f"Mean reward (in [-1, 1]) of each of the {data.rated_count} rated interactions, "
-            f"by the time of the interaction, with a rolling mean over {window}.")  # fmt: skip
+    window = min(rolling_window(count), count)
+    note = (f"The reward (in [-1, 1]) of each of the {count} feedbacks, by its arrival, with a "
+            f"rolling mean over {window}.")  # fmt: skip
     return f'<p class="note">{_esc(note)}</p>{learning_curve_chart(data)}'
 
 
@@ -132,7 +133,7 @@ def _feedback(data: ReportData) -> str:
         return _empty("no feedback received")
     positive, negative = sum(p for _, p, _ in weeks), sum(n for _, _, n in weeks)
     note = (
-        f"Feedback on interactions per calendar week of the interaction rated: "
+        f"Feedback per calendar week of its arrival (a reward r counts (1 + r) / 2 positive): "
         f"{positive:.0f} positive, {negative:.0f} negative in {len(weeks)} week(s)."
     )
     return f'<p class="note">{_esc(note)}</p>{feedback_chart(weeks)}'

@@ -387,6 +387,18 @@ class GraphStore(Protocol):
         """Which of the feedback ``ids`` the ledger of ``namespace`` holds."""
         ...
 
+    def feedback_log(
+        self,
+        namespace: str,
+        *,
+        targets: Sequence[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[FeedbackRow]:
+        """The feedback of ``namespace`` in arrival order: every one, those on ``targets``
+        (recall or experience ids), and/or those created in ``[since, until)``."""
+        ...
+
     def forget(
         self, namespace: str, user_id: str | None = None, session_id: str | None = None
     ) -> ForgetResult:

@@ -177,6 +177,14 @@ class PostgresStore(
         "WHERE recall_id = %s ORDER BY rank"
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = %s AND id = ANY({many})"
+    _FEEDBACK_LOG = (
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "WHERE namespace = %s AND created_at >= %s AND created_at < %s"
+    )
+    _FEEDBACK_FOR_IN = (
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "WHERE namespace = %s AND target_id = ANY({many}) AND created_at >= %s AND created_at < %s"
+    )
     _INSERT_FEEDBACK = (
         "INSERT INTO feedback (id, namespace, target_kind, target_id, reward, user_id, "
         "session_id, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"

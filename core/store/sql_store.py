@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -118,6 +119,8 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
     _RECALL_ITEMS: ClassVar[str]
     """The :class:`RecallItemRow` fields of the items of ``(recall_id,)``, by rank."""
     _FEEDBACK_IN: ClassVar[str]
+    _FEEDBACK_LOG: ClassVar[str]
+    _FEEDBACK_FOR_IN: ClassVar[str]
     """Which of the feedback ids ``{many}`` the ledger of ``namespace`` holds."""
     _INSERT_FEEDBACK: ClassVar[str]
     """Insert a feedback (:func:`~absmem.store.rows.feedback_params`)."""
@@ -313,6 +316,26 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
             return set()
         rows = self._read_in(self._FEEDBACK_IN, list(ids), before=(namespace,), chunked=True)
         return {row[0] for row in rows}
+
+    def feedback_log(
+        self,
+        namespace: str,
+        *,
+        targets: Sequence[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[FeedbackRow]:
+        """The feedback of ``namespace`` in arrival order: every one, those on ``targets``
+        (recall or experience ids), and/or those created in ``[since, until)``."""
+        window = (-math.inf if since is None else since, math.inf if until is None else until)
+        if targets is None:
+            rows = self._read(self._FEEDBACK_LOG, (namespace, *window))
+        else:
+            rows = self._read_in(
+                self._FEEDBACK_FOR_IN, list(targets), before=(namespace,), after=window,
+                chunked=True,
+            )  # fmt: skip
+        return sorted((FeedbackRow(*row) for row in rows), key=lambda f: (f.created_at, f.id))
 
     def add_feedback(self, feedback: FeedbackRow, credits: Sequence[CreditRow]) -> None:
         """Record a feedback and apply its credits to the experiences' statistics."""

@@ -130,6 +130,14 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables, SQLStore[sqlit
         "WHERE recall_id = ? ORDER BY rank"
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = ? AND id IN ({many})"
+    _FEEDBACK_LOG = (
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "WHERE namespace = ? AND created_at >= ? AND created_at < ?"
+    )
+    _FEEDBACK_FOR_IN = (
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "WHERE namespace = ? AND target_id IN ({many}) AND created_at >= ? AND created_at < ?"
+    )
     _INSERT_FEEDBACK = (
         "INSERT INTO feedback (id, namespace, target_kind, target_id, reward, user_id, "
         "session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

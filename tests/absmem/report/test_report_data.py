@@ -23,6 +23,10 @@ def test_reads_experiences_feedback_and_lessons(learned: Path) -> None:
     # one reward of +1 or -1 per interaction: a third of them fit their situation
     assert sorted(set(data.rewards.tolist())) == [-1.0, 1.0]
     assert int((data.rewards > 0).sum()) == 20
+    # the ledger: one feedback per recall, in arrival order, the same rewards
+    assert len(data.feedback_at) == 60
+    assert np.all(np.diff(data.feedback_at) >= 0)
+    assert sorted(data.feedback_reward.tolist()) == sorted(data.rewards.tolist())
     assert data.lessons, "consolidate() learned no lesson"
     assert [x.number for x in data.lessons] == list(range(1, len(data.lessons) + 1))
     for lesson in data.lessons:
@@ -65,3 +69,4 @@ def test_an_empty_or_unknown_namespace_reads_as_empty(tmp_path: Path) -> None:
         store.close()
     assert (data.experiences, data.rated_count, data.lessons, data.edges) == (0, 0, [], [])
     assert data.rewards.shape == (0,)
+    assert data.feedback_at.shape == data.feedback_reward.shape == (0,)

@@ -101,6 +101,20 @@ def test_feedback_ledger_and_recompute_on_erasure(store: Any) -> None:
         store.get_recall("ns", "r1")
 
 
+def test_feedback_log_in_arrival_order_by_target_and_window(store: Any) -> None:
+    store.add_experiences([_row(1), _row(2)], [])
+    for i, (target, when) in enumerate([("e2", 3.0), ("e1", 1.0), ("e1", 2.0)]):
+        store.add_feedback(FeedbackRow(f"f{i}", "ns", "experience", target, i - 1.0, when), [])
+    store.add_feedback(FeedbackRow("other", "ns2", "experience", "e1", 1.0, 0.5), [])
+    assert [f.id for f in store.feedback_log("ns")] == ["f1", "f2", "f0"]
+    assert store.feedback_log("ns")[0] == FeedbackRow("f1", "ns", "experience", "e1", 0.0, 1.0)
+    assert [f.id for f in store.feedback_log("ns", targets=["e1", "e9"])] == ["f1", "f2"]
+    assert [f.id for f in store.feedback_log("ns", since=2.0)] == ["f2", "f0"]
+    assert [f.id for f in store.feedback_log("ns", targets=["e1"], until=2.0)] == ["f1"]
+    assert store.feedback_log("ns", targets=[]) == []
+    assert [f.id for f in store.feedback_log("ns2")] == ["other"]
+
+
 def test_forget_clears_references_from_other_users(store: Any) -> None:
     store.add_experiences([_row(1, user_id="a")], [])
     store.log_recall(RecallRow("r1", "ns", "q", 0.0, "p", user_id="a"),
