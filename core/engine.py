@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .embed.base import Embedder, Vectors
 from .engine_consolidate import ConsolidationMixin
 from .engine_policy import PolicyMixin
 from .engine_runs import RunLinkMixin
+from .engine_session import SessionFeedbackMixin
 from .errors import InvalidArgumentError, MemoryClosedError, UnknownTargetError
 from .graph import insert_edges
 from .ids import new_id
@@ -39,6 +40,7 @@ from .render import render_item
 from .store.base import (
     AbstractionRow,
     CandidateStats,
+    Channel,
     CreditRow,
     ExperienceRow,
     FeedbackRow,
@@ -64,9 +66,10 @@ __all__ = ["Engine"]
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+FeedbackKind = Literal["recall", "experience", "session"]
 
 
-class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
+class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin, SessionFeedbackMixin):
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
     Args:
@@ -83,6 +86,9 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         lesson_pool: specific lessons gathered per recall (their broader lessons come too).
         led_to_window: seconds within which a session's next turn counts as the reply its
             previous response provoked (a ``led_to`` edge).
+        session_weight: weight of a session outcome on each turn's statistics, against 1 for
+            feedback on that turn (see :mod:`absmem.engine_session`).
+        session_discount: factor a session outcome's share shrinks by per turn before the last.
     """
 
     def __init__(
@@ -99,6 +105,8 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         writer: LessonWriter | None = None,
         lesson_pool: int = 3,
         led_to_window: float = 3600.0,
+        session_weight: float = 0.5,
+        session_discount: float = 0.8,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -112,6 +120,8 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         self.writer = writer or TemplateLessonWriter()
         self.lesson_pool = lesson_pool
         self.led_to_window = led_to_window
+        self.session_weight = session_weight
+        self.session_discount = session_discount
         self._lessons: dict[str, LessonState] = {}
         self._consolidating: dict[str, asyncio.Lock] = {}
         self._priors: dict[str, tuple[int, Outcome]] = {}
@@ -513,7 +523,7 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
             raise UnknownTargetError(argument, recall_id, namespace) from err
 
     def _feedback(self, namespace: str, target: str, reward: float) -> Feedback:
-        credits: dict[tuple[str, Literal["outcome", "usage"]], float] = {}
+        credits: dict[tuple[str, Channel], float] = {}
         experience = self.store.get_experience(namespace, target)
         kind: Literal["recall", "experience"]
         if experience is not None:
@@ -532,23 +542,36 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
         log = self.store.get_policy_log(namespace, recall_id) if recall_id else None
         weights = self._credit(namespace, served, informed, log)
         for item_id, weight in weights.items():
-            usage: tuple[str, Literal["outcome", "usage"]] = (item_id, "usage")
+            usage: tuple[str, Channel] = (item_id, "usage")
             credits[usage] = credits.get(usage, 0.0) + weight
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
                           target_id=target, reward=reward, created_at=time.time(),
                           user_id=user_id, session_id=session_id)  # fmt: skip
+        return self._commit_feedback(row, credits, [(log, weights)])
+
+    def _commit_feedback(
+        self,
+        row: FeedbackRow,
+        credits: dict[tuple[str, Channel], float],
+        learned: Sequence[tuple[PolicyLogRow | None, dict[str, float]]],
+    ) -> Feedback:
+        """Store a feedback with its credits, update the policy with each ``(recall log,
+        item weights)`` it concerns, and keep the cached namespace prior in step."""
+        namespace, reward = row.namespace, row.reward
         self.store.add_feedback(row, [
             CreditRow(item, channel, reward, weight) for (item, channel), weight in credits.items()
         ])  # fmt: skip
-        self._learn(namespace, log, weights, reward)
+        for log, weights in learned:
+            self._learn(namespace, log, weights, reward)
         if namespace in self._priors:
             version, prior = self._priors[namespace]
             for (_, channel), weight in credits.items():
                 prior = prior.updated(reward, weight) if channel == "outcome" else prior
             self._priors[namespace] = (version, prior)
-        return Feedback(id=row.id, namespace=namespace, target_id=target, target_kind=kind,
-                        reward=reward, created_at=row.created_at, user_id=user_id,
-                        session_id=session_id)  # fmt: skip
+        return Feedback(id=row.id, namespace=namespace, target_id=row.target_id,
+                        target_kind=cast(FeedbackKind, row.target_kind), reward=reward,
+                        created_at=row.created_at, user_id=row.user_id,
+                        session_id=row.session_id)  # fmt: skip
 
     # -- erasure, reads, lifecycle ------------------------------------------------------------
 
@@ -588,7 +611,8 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin):
                           response=stored.response, user_id=stored.user_id,
                           session_id=stored.session_id, recall_id=stored.recall_id,
                           metadata=stored.metadata, created_at=stored.created_at,
-                          outcome=stored.outcome, usage=stored.usage)  # fmt: skip
+                          outcome=stored.outcome, usage=stored.usage,
+                          long_term=stored.long_term)  # fmt: skip
 
     async def evaluate_policy(
         self, namespace: str, config: PolicyConfig | None

@@ -51,6 +51,7 @@ from .validate import (
     check_int,
     check_k,
     check_metadata,
+    check_number,
     check_reward,
     check_run_id,
     check_text,
@@ -85,6 +86,10 @@ class AbstractionMemory(RunLinkVerbs):
         writer: writes lessons at consolidation (:mod:`absmem.lessons`); default: templates,
             no LLM. An :class:`~absmem.lessons.LLMLessonWriter` is only called there.
         lesson_pool: specific lessons gathered per recall (their broader lessons come too).
+        session_weight: how much a session outcome (``feedback(session_id=...)``) counts on a
+            turn's statistics against 1 for feedback on that turn, in [0, 10].
+        session_discount: the factor in (0, 1] a session outcome's share shrinks by per turn
+            before the session's last (see :mod:`absmem.engine_session`).
     """
 
     def __init__(
@@ -102,8 +107,13 @@ class AbstractionMemory(RunLinkVerbs):
         consolidation: ConsolidateConfig | None = None,
         writer: LessonWriter | None = None,
         lesson_pool: int = 3,
+        session_weight: float = 0.5,
+        session_discount: float = 0.8,
     ) -> None:
         self.namespace = _check_namespace(namespace)
+        check_number("session_weight", session_weight, 0.0, 10.0)
+        if check_number("session_discount", session_discount, 0.0, 1.0) == 0.0:
+            raise InvalidArgumentError("session_discount", "a number in (0, 1]", session_discount)
         for name, value in (("k_similar", k_similar), ("pool", pool), ("lesson_pool", lesson_pool)):
             check_int(name, value, "a non-negative integer", 0)
         _check_parts(embedder=embedder, ranker=ranker, index_params=index_params,
@@ -113,7 +123,8 @@ class AbstractionMemory(RunLinkVerbs):
             self._engine = Engine(store, embedder, index_dir, ranker or LinearThompsonRanker(),
                                   index_params or IndexParams(), k_similar, pool,
                                   assessor=assessor, consolidation=consolidation, writer=writer,
-                                  lesson_pool=lesson_pool)  # fmt: skip
+                                  lesson_pool=lesson_pool, session_weight=float(session_weight),
+                                  session_discount=float(session_discount))  # fmt: skip
         except BaseException:
             self._loop.stop()
             raise
@@ -335,10 +346,11 @@ class AbstractionMemory(RunLinkVerbs):
         reward: float | None = None,
         *,
         run_id: object = None,
+        session_id: str | None = None,
         namespace: str | None = None,
     ) -> Feedback:
-        """Rate a recall (by ``Recall.id``), an experience (by the id ``remember`` returned) or
-        a linked framework run (``run_id=``).
+        """Rate a recall (by ``Recall.id``), an experience (by the id ``remember`` returned), a
+        linked framework run (``run_id=``) or a whole session (``session_id=``).
 
         Feedback may come late and more than once; each one is kept in the ledger and credited:
         a recall's reward goes to the experiences it served (weighted by rank) and to the
@@ -348,26 +360,36 @@ class AbstractionMemory(RunLinkVerbs):
         A run's feedback goes to the experience linked to it, else to its recall (the run was
         linked by ``recall(run_id=...)``, ``remember(run_id=...)`` or :meth:`link_run`).
 
+        A session's outcome (a sale, a resolved ticket, a user who came back) is spread over
+        its turns, discounted along the ``next`` chain back from the last turn, and over the
+        recalls that informed them; it is kept apart in ``Experience.long_term`` and counts
+        ``session_weight`` times a turn's own feedback (see :mod:`absmem.engine_session`).
+
         Args:
             target: a recall id or an experience id of this namespace.
             reward: a finite number in [-1, 1] (thumbs up = 1.0, thumbs down = -1.0; map other
                 scales with :func:`absmem.to_reward`).
             run_id: instead of ``target``, a framework run id linked in this namespace.
+            session_id: instead of ``target``, a session (conversation) of this namespace.
             namespace: tenant; defaults to the memory's.
 
         Raises:
-            InvalidArgumentError: naming ``target/run_id`` unless exactly one is given.
-            UnknownTargetError: when the namespace holds no such target or linked run.
+            InvalidArgumentError: naming ``target/run_id/session_id`` unless exactly one is
+                given.
+            UnknownTargetError: when the namespace holds no such target, linked run or session.
         """
         run = check_run_id(run_id)
-        if (target is None) == (run is None):
+        session = check_id("session_id", session_id)
+        if sum(x is not None for x in (target, run, session)) != 1:
             raise InvalidArgumentError(
-                "target/run_id", "exactly one of target or run_id=",
-                {"target": target, "run_id": run},
+                "target/run_id/session_id", "exactly one of target, run_id= or session_id=",
+                {"target": target, "run_id": run, "session_id": session},
             )  # fmt: skip
         value = check_reward(reward)
         if run is not None:
             return await self._engine.feedback_run(self._ns(namespace), run, value)
+        if session is not None:
+            return await self._engine.feedback_session(self._ns(namespace), session, value)
         checked = check_id("target", target, required=True)
         assert checked is not None  # required=True never returns None
         return await self._engine.feedback(self._ns(namespace), checked, value)

@@ -114,9 +114,18 @@ class Experience(BaseModel):
     recall_id: str | None = Field(default=None, description="Recall that informed the response.")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Caller's JSON metadata.")
     created_at: float = Field(description="Unix time the experience was stored.")
-    outcome: Outcome = Field(default_factory=Outcome, description="Feedback on the response.")
+    outcome: Outcome = Field(
+        default_factory=Outcome,
+        description="Feedback on the response: immediate feedback plus the session outcomes "
+        "it shares in, weighted by ``session_weight`` (what recall and assess read).",
+    )
     usage: Outcome = Field(
         default_factory=Outcome, description="Credit earned when recalled for other requests."
+    )
+    long_term: Outcome = Field(
+        default_factory=Outcome,
+        description="Session outcomes alone (``feedback(session_id=...)``), discounted by "
+        "distance to the session's last turn, unweighted.",
     )
 
 
@@ -166,7 +175,9 @@ class Feedback(BaseModel):
     id: str = Field(description="Feedback id.")
     namespace: str = Field(description="Tenant of the target.")
     target_id: str = Field(description="The recall or experience rated.")
-    target_kind: Literal["recall", "experience"] = Field(description="What was rated.")
+    target_kind: Literal["recall", "experience", "session"] = Field(
+        description="What was rated (``session``: a whole conversation, ``target_id`` its id)."
+    )
     reward: float = Field(ge=-1.0, le=1.0, description="Reward in [-1, 1].")
     created_at: float = Field(description="Unix time the feedback arrived.")
     user_id: str | None = Field(default=None, description="User the feedback concerns.")

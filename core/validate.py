@@ -27,6 +27,7 @@ __all__ = [
     "check_int",
     "check_k",
     "check_metadata",
+    "check_number",
     "check_reward",
     "check_run_id",
     "check_text",
@@ -60,15 +61,26 @@ def check_bool(argument: str, value: object) -> bool:
 
 def check_reward(reward: object) -> float:
     """A finite real number in [-1, 1] (booleans are refused: pass 1.0 or -1.0)."""
-    if isinstance(reward, bool) or not isinstance(reward, int | float):
-        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
+    return check_number("reward", reward, -1.0, 1.0)
+
+
+def check_number(argument: str, value: object, low: float, high: float) -> float:
+    """A finite real number in ``[low, high]`` (booleans are refused).
+
+    Example:
+        >>> check_number("session_weight", 0.5, 0.0, 10.0)
+        0.5
+    """
+    expected = f"a finite number in [{low:g}, {high:g}]"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentError(argument, expected, value)
     try:
-        value = float(reward)
+        number = float(value)
     except OverflowError as err:  # an int past float's range
-        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward) from err
-    if not math.isfinite(value) or not -1.0 <= value <= 1.0:
-        raise InvalidArgumentError("reward", "a finite number in [-1, 1]", reward)
-    return value
+        raise InvalidArgumentError(argument, expected, value) from err
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InvalidArgumentError(argument, expected, value)
+    return number
 
 
 def check_id(argument: str, value: object, required: bool = False) -> str | None:

@@ -62,7 +62,7 @@ def experiences_in_order(
 
     Example:
         >>> row = (7, "e1", "ns", "c", "r", 0.0, None, None, None, "{}",
-        ...        1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0)
+        ...        1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0, 1.0, 1.0, 0.0)
         >>> [e.id for e in experiences_in_order([row], [9, 7, 7])]
         ['e1', 'e1']
     """

@@ -45,7 +45,7 @@ __all__ = [
     "StoredExperience",
 ]
 
-Channel = Literal["outcome", "usage"]
+Channel = Literal["outcome", "usage", "session"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class StoredExperience:
     outcome: Outcome
     usage: Outcome
     compacted: bool = False
+    long_term: Outcome = field(default_factory=Outcome)
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,17 @@ class GraphStore(Protocol):
     ) -> dict[str, tuple[str, float]]:
         """``{session_id: (id, created_at)}`` of each session's most recent experience (sessions
         with none are left out)."""
+        ...
+
+    def session_keys(self, namespace: str, session_id: str) -> list[int]:
+        """The keys of a session's experiences in the order they were stored (its ``next``
+        chain)."""
+        ...
+
+    def typed_edges(
+        self, namespace: str, node_ids: Sequence[str], edge_type: str, *, incoming: bool = False
+    ) -> list[EdgeRow]:
+        """The ``edge_type`` edges leaving ``node_ids`` (``incoming``: arriving at them)."""
         ...
 
     def edges(self, namespace: str, node_id: str) -> list[EdgeRow]:

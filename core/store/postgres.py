@@ -50,6 +50,7 @@ from .postgres_policy import PolicyTables
 from .postgres_runs import RunLinkTables
 from .rows import (
     CANDIDATE_COLUMNS,
+    CREDIT_PREFIX,
     EXPERIENCE_COLUMNS,
     credit_increment,
     credit_params,
@@ -69,7 +70,7 @@ logger = logging.getLogger(__name__)
 # statistics yet (SQLiteStore's `+namespace`, for the same reason).
 _NAMESPACE = "namespace || '' = %s"
 
-_INCREMENT = {prefix: increment_statistics(prefix, "%s") for prefix in ("out", "use")}
+_INCREMENT = {prefix: increment_statistics(prefix, "%s") for prefix in CREDIT_PREFIX.values()}
 
 
 def _vectors_in(column: str) -> str:
@@ -151,6 +152,17 @@ class PostgresStore(
         "ORDER BY type, dst"
     )
     _COUNT = "SELECT COUNT(*) FROM experiences WHERE namespace = %s"
+    _SESSION_KEYS = (
+        "SELECT seq FROM experiences WHERE namespace = %s AND session_id = %s ORDER BY seq"
+    )
+    _TYPED_EDGES_FROM_IN = (
+        "SELECT src, dst, type, weight FROM edges WHERE namespace = %s AND type = %s "
+        "AND src = ANY({many}) ORDER BY src, dst"
+    )
+    _TYPED_EDGES_TO_IN = (
+        "SELECT src, dst, type, weight FROM edges WHERE namespace = %s AND type = %s "
+        "AND dst = ANY({many}) ORDER BY dst, src"
+    )
     _VECTOR_VERSION = "SELECT vector_version FROM namespaces WHERE namespace = %s"
     _VECTOR_BATCH = (
         "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
@@ -178,11 +190,13 @@ class PostgresStore(
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = %s AND id = ANY({many})"
     _FEEDBACK_LOG = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
+        "FROM feedback "
         "WHERE namespace = %s AND created_at >= %s AND created_at < %s"
     )
     _FEEDBACK_FOR_IN = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
+        "FROM feedback "
         "WHERE namespace = %s AND target_id = ANY({many}) AND created_at >= %s AND created_at < %s"
     )
     _INSERT_FEEDBACK = (
@@ -251,7 +265,7 @@ class PostgresStore(
         )
         # Rows are updated in one order (by id) in every process: fewer deadlocks.
         increments = [(credit.item_id, *credit_increment(credit)) for credit in credits]
-        for prefix in ("out", "use"):
+        for prefix in CREDIT_PREFIX.values():
             updates = sorted((item, s, f, n) for item, p, s, f, n in increments if p == prefix)
             if updates:
                 cursor.executemany(

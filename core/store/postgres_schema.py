@@ -210,7 +210,15 @@ CREATE INDEX run_links_recall ON run_links (recall_id) WHERE recall_id IS NOT NU
 CREATE INDEX run_links_experience ON run_links (experience_id) WHERE experience_id IS NOT NULL
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+_V5 = """
+-- Session outcomes (feedback on a whole conversation, spread over its turns) kept apart from
+-- the immediate feedback: the ledger's "session" credits, summed per experience.
+ALTER TABLE experiences ADD COLUMN ses_alpha DOUBLE PRECISION NOT NULL DEFAULT 1.0,
+    ADD COLUMN ses_beta DOUBLE PRECISION NOT NULL DEFAULT 1.0,
+    ADD COLUMN ses_n DOUBLE PRECISION NOT NULL DEFAULT 0.0
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -42,6 +42,7 @@ from .base import (
 __all__ = [
     "ABSTRACTION_COLUMNS",
     "CANDIDATE_COLUMNS",
+    "CREDIT_PREFIX",
     "EXPERIENCE_COLUMNS",
     "POLICY_LOG_COLUMNS",
     "abstraction_params",
@@ -69,9 +70,13 @@ __all__ = [
 
 EXPERIENCE_COLUMNS = (
     "seq, id, namespace, context, response, created_at, user_id, session_id, recall_id, "
-    "metadata, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, compacted"
+    "metadata, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, compacted, "
+    "ses_alpha, ses_beta, ses_n"
 )
 """The ``experiences`` columns :func:`to_experience` reads, in its order."""
+
+CREDIT_PREFIX = {"outcome": "out", "usage": "use", "session": "ses"}
+"""The ``experiences`` statistics columns (``<prefix>_alpha``, ...) each credit channel adds to."""
 
 CANDIDATE_COLUMNS = "seq, id, out_alpha, out_beta, out_n, use_alpha, use_beta, use_n, created_at"
 """The ``experiences`` columns :func:`to_candidate` reads, in its order."""
@@ -169,10 +174,10 @@ def to_experience(row: Sequence[Any]) -> StoredExperience:
 
     Example:
         >>> row = (7, "e1", "ns", "ctx", "resp", 1.5, "u", None, None, '{"k": 1}',
-        ...        2.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0)
+        ...        2.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0, 1.5, 1.0, 0.5)
         >>> e = to_experience(row)
-        >>> e.seq, e.metadata, e.outcome.alpha, e.compacted
-        (7, {'k': 1}, 2.0, False)
+        >>> e.seq, e.metadata, e.outcome.alpha, e.compacted, e.long_term.n
+        (7, {'k': 1}, 2.0, False, 0.5)
     """
     return StoredExperience(
         seq=row[0], id=row[1], namespace=row[2], context=row[3], response=row[4],
@@ -180,6 +185,7 @@ def to_experience(row: Sequence[Any]) -> StoredExperience:
         metadata=json.loads(row[9]),
         outcome=outcome(row[10], row[11], row[12]),
         usage=outcome(row[13], row[14], row[15]), compacted=bool(row[16]),
+        long_term=outcome(row[17], row[18], row[19]),
     )  # fmt: skip
 
 
@@ -279,14 +285,14 @@ def credit_increment(credit: CreditRow) -> tuple[str, float, float, float]:
     """What a credit adds to its experience: ``(column prefix, successes, failures, n)``.
 
     The reward is read as a success fraction ``(r + 1) / 2`` of the weight; the prefix is
-    ``"out"`` for the outcome channel and ``"use"`` for usage.
+    ``"out"`` for the outcome channel, ``"use"`` for usage and ``"ses"`` for session outcomes.
 
     Example:
         >>> credit_increment(CreditRow("e1", "usage", 0.5, 2.0))
         ('use', 1.5, 0.5, 2.0)
     """
     success = credit.weight * (credit.reward + 1.0) / 2.0
-    prefix = "out" if credit.channel == "outcome" else "use"
+    prefix = CREDIT_PREFIX[credit.channel]
     return prefix, success, credit.weight - success, credit.weight
 
 

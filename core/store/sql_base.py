@@ -165,15 +165,17 @@ def recompute_statistics(where: str) -> str:
         f"out_beta = 1.0 + {_sum('outcome', _FAILURE)}, "
         f"out_n = {_sum('outcome', 'c.weight')}, "
         f"use_alpha = 1.0 + {_sum('usage', _SUCCESS)}, use_beta = 1.0 + {_sum('usage', _FAILURE)}, "
-        f"use_n = {_sum('usage', 'c.weight')} "
+        f"use_n = {_sum('usage', 'c.weight')}, "
+        f"ses_alpha = 1.0 + {_sum('session', _SUCCESS)}, "
+        f"ses_beta = 1.0 + {_sum('session', _FAILURE)}, ses_n = {_sum('session', 'c.weight')} "
         f"{where}"
     )
 
 
 def increment_statistics(prefix: str, mark: str) -> str:
     """The statement that adds one credit's ``(successes, failures, n)`` to the statistics
-    ``prefix`` (``"out"`` or ``"use"``) of the experience ``(namespace, id)``; ``mark`` is the
-    dialect's placeholder.
+    ``prefix`` (``"out"``, ``"use"`` or ``"ses"``) of the experience ``(namespace, id)``;
+    ``mark`` is the dialect's placeholder.
 
     Example:
         >>> increment_statistics("out", "%s").count("%s")

@@ -94,6 +94,9 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
     """``(session_id, id, created_at)`` of the last experience of each session ``{many}`` of
     ``namespace``."""
     _EDGES_FROM: ClassVar[str]
+    _SESSION_KEYS: ClassVar[str]
+    _TYPED_EDGES_FROM_IN: ClassVar[str]
+    _TYPED_EDGES_TO_IN: ClassVar[str]
     """``(src, dst, type, weight)`` of the edges leaving ``(namespace, src)``."""
     _COUNT: ClassVar[str]
     """The number of experiences of ``(namespace,)``."""
@@ -234,6 +237,20 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
         unique = list(dict.fromkeys(session_ids))
         rows = self._read_in(self._LAST_TURNS_IN, unique, before=(namespace,), chunked=True)
         return {row[0]: (row[1], float(row[2])) for row in rows}
+
+    def session_keys(self, namespace: str, session_id: str) -> list[int]:
+        """The keys of a session's experiences in the order they were stored (its ``next``
+        chain)."""
+        return [int(row[0]) for row in self._read(self._SESSION_KEYS, (namespace, session_id))]
+
+    def typed_edges(
+        self, namespace: str, node_ids: Sequence[str], edge_type: str, *, incoming: bool = False
+    ) -> list[EdgeRow]:
+        """The ``edge_type`` edges leaving ``node_ids`` (``incoming``: arriving at them)."""
+        sql = self._TYPED_EDGES_TO_IN if incoming else self._TYPED_EDGES_FROM_IN
+        rows = self._read_in(sql, list(dict.fromkeys(node_ids)), before=(namespace, edge_type),
+                             chunked=True)  # fmt: skip
+        return [to_edge(row) for row in rows]
 
     def edges(self, namespace: str, node_id: str) -> list[EdgeRow]:
         """Edges leaving ``node_id``."""

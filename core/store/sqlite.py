@@ -34,6 +34,7 @@ from ..errors import InvalidArgumentError, SchemaVersionError, StoreBusyError, S
 from .base import CreditRow, EdgeRow, ExperienceRow, FeedbackRow, ForgetResult
 from .rows import (
     CANDIDATE_COLUMNS,
+    CREDIT_PREFIX,
     EXPERIENCE_COLUMNS,
     blob_metadata,
     credit_increment,
@@ -57,7 +58,7 @@ _T = TypeVar("_T")
 BUSY_TIMEOUT_S = 2.0
 """How long SQLite itself waits on a lock held by another connection, per attempt."""
 
-_INCREMENT = {prefix: increment_statistics(prefix, "?") for prefix in ("out", "use")}
+_INCREMENT = {prefix: increment_statistics(prefix, "?") for prefix in CREDIT_PREFIX.values()}
 
 
 def _vectors_in(column: str) -> str:
@@ -104,6 +105,17 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables, SQLStore[sqlit
     )
     _EDGES_FROM = "SELECT src, dst, type, weight FROM edges WHERE namespace = ? AND src = ?"
     _COUNT = "SELECT COUNT(*) FROM experiences WHERE namespace = ?"
+    _SESSION_KEYS = (
+        "SELECT seq FROM experiences WHERE namespace = ? AND session_id = ? ORDER BY seq"
+    )
+    _TYPED_EDGES_FROM_IN = (
+        "SELECT src, dst, type, weight FROM edges WHERE namespace = ? AND type = ? "
+        "AND src IN ({many}) ORDER BY src, dst"
+    )
+    _TYPED_EDGES_TO_IN = (
+        "SELECT src, dst, type, weight FROM edges WHERE namespace = ? AND type = ? "
+        "AND dst IN ({many}) ORDER BY dst, src"
+    )
     _VECTOR_VERSION = "SELECT vector_version FROM namespaces WHERE namespace = ?"
     _VECTOR_BATCH = (
         "SELECT v.seq, v.context_vec FROM experiences e JOIN experience_vectors v "
@@ -131,11 +143,13 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables, SQLStore[sqlit
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = ? AND id IN ({many})"
     _FEEDBACK_LOG = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
+        "FROM feedback "
         "WHERE namespace = ? AND created_at >= ? AND created_at < ?"
     )
     _FEEDBACK_FOR_IN = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
+        "FROM feedback "
         "WHERE namespace = ? AND target_id IN ({many}) AND created_at >= ? AND created_at < ?"
     )
     _INSERT_FEEDBACK = (

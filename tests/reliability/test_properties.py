@@ -430,7 +430,7 @@ def test_feedback_any_reward_and_target(ledger: Ledger) -> None:
             return ledger.mem.feedback(target, reward)
 
         if target is None:
-            expect_error({"target/run_id"}, call)
+            expect_error({"target/run_id/session_id"}, call)
         elif not reward_ok(reward) or not id_ok(target, required=True):
             invalid = {"reward"} if not reward_ok(reward) else set()
             err = expect_error(invalid | ({"target"} if not id_ok(target, True) else set()), call)
@@ -656,8 +656,9 @@ def test_wrong_types_are_named(ledger: Ledger) -> None:
         if value is None:
             if none_ok:
                 return
+            # forget and feedback need one of their targets
             pair = {"user_id": "user_id/session_id", "session_id": "user_id/session_id",
-                    "target": "target/run_id"}  # forget and feedback need one of two  # fmt: skip
+                    "target": "target/run_id/session_id"}  # fmt: skip
             named = {pair.get(argument, argument)}
         elif (argument == "k" and type(value) is int and 1 <= value <= 1000) or (
             argument in ("episodes", "retrain") and isinstance(value, bool)

@@ -24,7 +24,7 @@ def _vec(*values: float) -> bytes:
 
 def test_experiences_come_in_the_order_asked() -> None:
     rows = [(seq, f"e{seq}", "ns", "c", "r", 0.0, None, None, None, "{}",
-             1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0) for seq in (1, 2)]  # fmt: skip
+             1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0, 1.0, 1.0, 0.0) for seq in (1, 2)]  # fmt: skip
     assert [e.id for e in experiences_in_order(rows, [2, 9, 1])] == ["e2", "e1"]
 
 

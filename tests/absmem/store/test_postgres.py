@@ -67,7 +67,7 @@ def test_migrations_are_in_step_with_sqlite_and_split_cleanly() -> None:
 
 def test_a_new_database_is_migrated_to_the_current_version(pg: StoreFactory) -> None:
     store = pg.open()
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION == 5
     assert _sql(pg.location, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     tables = {r[0] for r in _sql(pg.location, "SELECT tablename FROM pg_tables "
                                               "WHERE schemaname = current_schema()")}  # fmt: skip

@@ -46,11 +46,13 @@ def test_an_experience_reads_back_as_written() -> None:
     by_column = dict(zip(("id", "namespace", "user_id", "session_id", "recall_id", "context",
                           "response", "metadata", "created_at"), written, strict=True))  # fmt: skip
     stats = {"out_alpha": 2.0, "out_beta": 1.0, "out_n": 1.0, "use_alpha": 1.0, "use_beta": 1.5,
-             "use_n": 0.5, "compacted": 1, "seq": seq}  # fmt: skip
+             "use_n": 0.5, "compacted": 1, "seq": seq, "ses_alpha": 1.2, "ses_beta": 1.6,
+             "ses_n": 0.8}  # fmt: skip
     fetched = tuple({**by_column, **stats}[c] for c in EXPERIENCE_COLUMNS.split(", "))
     back = to_experience(fetched)
     assert (back.seq, back.id, back.user_id, back.metadata) == (7, "e1", "u", {"turn": 2})
     assert (back.outcome.alpha, back.usage.beta, back.compacted) == (2.0, 1.5, True)
+    assert (back.long_term.alpha, back.long_term.beta, back.long_term.n) == (1.2, 1.6, 0.8)
 
 
 def test_vectors_are_float32_bytes() -> None:

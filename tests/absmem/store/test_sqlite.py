@@ -93,12 +93,13 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     db.close()
 
     store = SQLiteStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION == 5
     assert store.get_run_link("ns", "any-run") is None
     assert store.policy_history("ns", limit=10) == []
     e1 = store.get_experience("ns", "e1")
     assert e1 is not None
     assert (e1.context, e1.compacted) == ("old context", False)
+    assert (e1.long_term.alpha, e1.long_term.n) == (1.0, 0.0)  # version 5's columns
     assert store.abstractions("ns") == []
     snap = store.snapshot("ns")
     assert snap.ids == ["e1"]
@@ -121,7 +122,7 @@ def test_a_version_3_store_gains_the_table(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = SQLiteStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION == 5
     store.put_run_link(RunLinkRow("default", "r", None, "exp", 0.0))
     assert store.get_run_link("default", "r") is not None
     store.close()

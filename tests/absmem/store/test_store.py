@@ -101,6 +101,37 @@ def test_feedback_ledger_and_recompute_on_erasure(store: Any) -> None:
         store.get_recall("ns", "r1")
 
 
+def test_session_credits_are_kept_apart_and_recomputed(store: Any) -> None:
+    store.add_experiences([_row(1, session_id="s"), _row(2, session_id="s"),
+                           _row(3, session_id="t")], [])  # fmt: skip
+    assert store.session_keys("ns", "s") == [k for k in store.keys("ns")][:2]
+    assert store.session_keys("ns", "none") == []
+    credits = [CreditRow("e1", "session", 1.0, 0.8), CreditRow("e1", "outcome", 1.0, 0.4),
+               CreditRow("e3", "usage", 1.0, 0.5)]  # fmt: skip
+    store.add_feedback(FeedbackRow("f1", "ns", "session", "s", 1.0, 1.0, session_id="s"), credits)
+    store.add_feedback(FeedbackRow("f2", "ns", "experience", "e3", -1.0, 2.0, session_id="t"),
+                       [CreditRow("e3", "outcome", -1.0, 1.0)])  # fmt: skip
+    e1, e3 = store.get_experience("ns", "e1"), store.get_experience("ns", "e3")
+    assert (e1.long_term.alpha, e1.long_term.n, e1.outcome.n) == pytest.approx((1.8, 0.8, 0.4))
+    assert (e3.long_term.n, e3.usage.n, e3.outcome.n) == pytest.approx((0.0, 0.5, 1.0))
+    store.forget("ns", session_id="s")
+    e3 = store.get_experience("ns", "e3")
+    assert (e3.usage.n, e3.outcome.n) == pytest.approx((0.0, 1.0))
+
+
+def test_typed_edges_both_ways(store: Any) -> None:
+    edges = [EdgeRow("e1", "e2", "next"), EdgeRow("e1", "e2", "led_to"),
+             EdgeRow("e2", "e3", "next"), EdgeRow("e3", "e1", "similar", 0.5)]  # fmt: skip
+    store.add_experiences([_row(1), _row(2), _row(3)], edges)
+    out = store.typed_edges("ns", ["e1", "e2", "e1"], "next")
+    assert [(e.src, e.dst) for e in out] == [("e1", "e2"), ("e2", "e3")]
+    into = store.typed_edges("ns", ["e2", "e1"], "led_to", incoming=True)
+    assert [(e.src, e.dst, e.type) for e in into] == [("e1", "e2", "led_to")]
+    assert store.typed_edges("ns", ["e1"], "similar", incoming=True)[0].weight == 0.5
+    assert store.typed_edges("ns", [], "next") == []
+    assert store.typed_edges("other", ["e1"], "next") == []
+
+
 def test_feedback_log_in_arrival_order_by_target_and_window(store: Any) -> None:
     store.add_experiences([_row(1), _row(2)], [])
     for i, (target, when) in enumerate([("e2", 3.0), ("e1", 1.0), ("e1", 2.0)]):
