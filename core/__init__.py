@@ -20,6 +20,7 @@ from .errors import (
     StoreCorruptError,
     UnknownTargetError,
 )
+from .find import Chain, FindQuery
 from .forgetting import ForgettingConfig
 from .gnn import GNNConfig
 from .index import CandidateIndex, IndexParams
@@ -51,6 +52,7 @@ __all__ = [
     "Assessment",
     "BetaBlendRanker",
     "CandidateIndex",
+    "Chain",
     "ConsolidateConfig",
     "ConsolidationReport",
     "EdgeType",
@@ -58,6 +60,7 @@ __all__ = [
     "EmbedderMismatchError",
     "Experience",
     "Feedback",
+    "FindQuery",
     "ForgetReport",
     "ForgettingConfig",
     "GNNConfig",

@@ -25,6 +25,7 @@ from .assess import Assessor
 from .consolidate import ConsolidateConfig
 from .embed.base import Embedder, Vectors
 from .engine_consolidate import ConsolidationMixin
+from .engine_find import FindMixin, public_experience
 from .engine_policy import PolicyMixin
 from .engine_runs import RunLinkMixin
 from .engine_session import SessionFeedbackMixin
@@ -69,7 +70,7 @@ T = TypeVar("T")
 FeedbackKind = Literal["recall", "experience", "session"]
 
 
-class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin, SessionFeedbackMixin):
+class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin, SessionFeedbackMixin, FindMixin):
     """The one implementation of every verb; the facade's sync and async methods both await it.
 
     Args:
@@ -605,14 +606,7 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin, SessionFeedbackMixin
     async def get(self, namespace: str, experience_id: str) -> Experience | None:
         """One stored experience, or ``None``."""
         stored = await self._run("get", self.store.get_experience, namespace, experience_id)
-        if stored is None:
-            return None
-        return Experience(id=stored.id, namespace=stored.namespace, context=stored.context,
-                          response=stored.response, user_id=stored.user_id,
-                          session_id=stored.session_id, recall_id=stored.recall_id,
-                          metadata=stored.metadata, created_at=stored.created_at,
-                          outcome=stored.outcome, usage=stored.usage,
-                          long_term=stored.long_term)  # fmt: skip
+        return None if stored is None else public_experience(stored)
 
     async def evaluate_policy(
         self, namespace: str, config: PolicyConfig | None

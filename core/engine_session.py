@@ -87,7 +87,7 @@ class SessionFeedbackMixin:
             namespace, self.store.session_keys(namespace, session_id)
         )
         if not turns:
-            raise UnknownTargetError("session_id", session_id, namespace)
+            raise UnknownTargetError("session_id", session_id, namespace, "a session")
         credits: dict[tuple[str, Channel], float] = {}
 
         def add(item: str, channel: Channel, weight: float) -> None:

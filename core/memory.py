@@ -32,6 +32,7 @@ from .engine import Engine, check_namespace
 from .errors import InvalidArgumentError, MemoryClosedError
 from .index import IndexParams
 from .lessons import LessonWriter
+from .memory_find import FindVerbs
 from .memory_runs import RunLinkVerbs
 from .policy import LinearThompsonRanker, PolicyConfig, Ranker
 from .policy.ope import PolicyEvaluation
@@ -63,7 +64,7 @@ __all__ = ["AbstractionMemory"]
 T = TypeVar("T")
 
 
-class AbstractionMemory(RunLinkVerbs):
+class AbstractionMemory(RunLinkVerbs, FindVerbs):
     """Interaction memory that recalls what worked.
 
     Build one with :meth:`open` (SQLite file + FAISS index + bundled MiniLM in one folder), or
