@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,8 +16,9 @@ from absmem.errors import InvalidArgumentError, UnknownTargetError
 from absmem.store import SQLiteStore
 from absmem.store.base import AbstractionRow, MembershipRow
 
-VOCAB = ("redesigned menu layout color theme confusing cannot find settings colors thanks "
-         "great sorry refund card bigger change make").split()  # fmt: skip
+VOCAB = ["redesigned", "menu", "layout", "color", "theme", "confusing", "cannot", "find",
+         "settings", "colors", "thanks", "great", "sorry", "refund", "card", "bigger", "change",
+         "make"]  # fmt: skip
 
 
 class WordsEmbedder:
@@ -34,7 +36,7 @@ class WordsEmbedder:
                     rows[i, VOCAB.index(word)] = 1.0
             if not rows[i].any():
                 rows[i, -1] = 1.0
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True), dtype=np.float32)
 
 
 # (session, [(context, response), ...], feedback on the first turn)
@@ -49,8 +51,11 @@ SESSIONS = [
 ]  # fmt: skip
 
 
+Graph = tuple[AbstractionMemory, dict[str, list[str]], SQLiteStore]
+
+
 @pytest.fixture
-def graph(tmp_path: Path) -> Iterator[tuple[AbstractionMemory, dict[str, list[str]], SQLiteStore]]:
+def graph(tmp_path: Path) -> Iterator[Graph]:
     """The planted sessions in namespace ``ns`` (users u1, u2 alternating), the same texts in
     namespace ``other``; turn ids by session; the open store."""
     store = SQLiteStore(tmp_path / "absmem.db")
@@ -81,7 +86,7 @@ def _ids(chains: list[Chain]) -> list[str]:
     return [c.experience.id for c in chains]
 
 
-def test_the_seed_question_returns_exactly_the_planted_chains_in_order(graph: tuple) -> None:
+def test_the_seed_question_returns_exactly_the_planted_chains_in_order(graph: Graph) -> None:
     mem, ids, _ = graph
     chains = mem.find(cause="redesigned layout", effect="confusing", outcome="bad")
     assert _ids(chains) == [ids["s2"][0], ids["s1"][0]]
@@ -98,7 +103,7 @@ def test_the_seed_question_returns_exactly_the_planted_chains_in_order(graph: tu
     assert (s2.lesson_id, s2.lesson) == ("a1", "Broad: layout changes")
 
 
-def test_nothing_comes_from_another_namespace(graph: tuple) -> None:
+def test_nothing_comes_from_another_namespace(graph: Graph) -> None:
     mem, ids, _ = graph
     mine = {i for turns in ids.values() for i in turns}
     theirs = mem.find(cause="redesigned layout", effect="confusing", namespace="other")
@@ -110,7 +115,7 @@ def test_nothing_comes_from_another_namespace(graph: tuple) -> None:
     assert {c.experience.id for c in ours} <= mine
 
 
-def test_ends_alone(graph: tuple) -> None:
+def test_ends_alone(graph: Graph) -> None:
     mem, ids, _ = graph
     # an outcome alone: every rated experience in range, strongest first
     assert _ids(mem.find(outcome="bad")) == [ids["s2"][0], ids["s1"][0]]
@@ -125,7 +130,7 @@ def test_ends_alone(graph: tuple) -> None:
     assert mem.find(cause="redesigned menu layout", min_similarity=0.9, k=2) == found[:2]
 
 
-def test_filters(graph: tuple) -> None:
+def test_filters(graph: Graph) -> None:
     mem, ids, _ = graph
     query = {"cause": "redesigned layout"}
     assert _ids(mem.find(**query, session_id="s3")) == [ids["s3"][0]]
@@ -150,7 +155,9 @@ def test_filters(graph: tuple) -> None:
      ({"cause": "x", "min_similarity": 2}, "min_similarity"), ({"cause": 7}, "cause"),
      ({"cause": "x", "colour": 1}, "colour")],
 )  # fmt: skip
-def test_bad_queries_are_refused_by_name(graph: tuple, kwargs: dict, argument: str) -> None:
+def test_bad_queries_are_refused_by_name(
+    graph: Graph, kwargs: dict[str, Any], argument: str
+) -> None:
     mem, _, store = graph
     before = store.count("ns")
     with pytest.raises((InvalidArgumentError, TypeError)) as err:
@@ -162,7 +169,7 @@ def test_bad_queries_are_refused_by_name(graph: tuple, kwargs: dict, argument: s
     assert store.count("ns") == before
 
 
-def test_an_unknown_abstraction_is_named(graph: tuple) -> None:
+def test_an_unknown_abstraction_is_named(graph: Graph) -> None:
     mem, _, _ = graph
     with pytest.raises(UnknownTargetError, match="abstraction_id"):
         mem.find(cause="layout", abstraction_id="a9")
