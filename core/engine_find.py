@@ -29,7 +29,7 @@ from .index import CandidateIndex
 from .store.base import GraphStore, StoredExperience
 from .types import EdgeType, Experience
 
-__all__ = ["FIND_POOL", "FindMixin", "public_experience"]
+__all__ = ["FIND_POOL", "FindMixin", "mean_reward", "public_experience"]
 
 T = TypeVar("T")
 
@@ -50,10 +50,21 @@ def public_experience(stored: StoredExperience) -> Experience:
 
 
 def mean_reward(stored: StoredExperience) -> float | None:
-    """The experience's mean reward in [-1, 1], or ``None`` when it was never rated."""
-    if stored.outcome.n <= 0.0:
+    """The weighted mean in [-1, 1] of the rewards on the experience's outcome (its own
+    feedback, and session outcomes at their weight), or ``None`` when it was never rated.
+
+    Example:
+        >>> from absmem import Outcome
+        >>> from absmem.store.base import StoredExperience
+        >>> row = StoredExperience(1, "e1", "ns", "c", "r", 0.0, None, None, None, {},
+        ...                        Outcome().updated(-1.0).updated(0.5), Outcome())
+        >>> mean_reward(row)
+        -0.25
+    """
+    outcome = stored.outcome
+    if outcome.n <= 0.0:
         return None
-    return 2.0 * stored.outcome.mean - 1.0
+    return float(np.clip(2.0 * (outcome.alpha - 1.0) / outcome.n - 1.0, -1.0, 1.0))
 
 
 def _top(scores: np.ndarray, keys: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

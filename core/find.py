@@ -8,8 +8,9 @@ led to user frustration". A query has two ends and filters:
   two cosine similarities counts);
 - the **effect**: text that the user turn the experience ``led_to`` should match (the user's
   reply its response provoked, the turn that followed in its session within the reply window),
-  and/or an **outcome** on the experience's own feedback: ``"good"`` (mean reward above 0),
-  ``"bad"`` (below 0) or a range ``(low, high)`` of its mean reward in [-1, 1];
+  and/or an **outcome** on the experience's feedback: ``"good"`` (mean reward above 0),
+  ``"bad"`` (below 0) or a range ``(low, high)`` of its mean reward in [-1, 1] (the weighted
+  mean of the rewards it received, session outcomes at their weight);
 - **filters** on the experience: a time range, a session, a user, an abstraction it belongs to.
 
 The answer is a ranked list of :class:`Chain` (experience, the turn it led to, its outcome, the
@@ -31,8 +32,8 @@ Example:
     ...     _ = mem.feedback(first, -1.0)
     ...     chains = mem.find(cause="new sidebar layout", effect="confusing, cannot find",
     ...                       outcome="bad")
-    >>> [(c.experience.id == first, c.led_to.context[:16], round(c.reward, 2)) for c in chains]
-    [(True, 'this is confusin', -0.33)]
+    >>> [(c.experience.id == first, c.led_to.context[:16], c.reward) for c in chains]
+    [(True, 'this is confusin', -1.0)]
 """
 
 from __future__ import annotations
@@ -165,7 +166,9 @@ class Chain(BaseModel):
         default=None, description="The user turn its response provoked (its led_to edge)."
     )
     reward: float | None = Field(
-        default=None, description="Mean reward of its feedback in [-1, 1]; None when unrated."
+        default=None,
+        description="Weighted mean of the rewards on its outcome in [-1, 1] (its own feedback "
+        "and session outcomes at their weight); None when unrated.",
     )
     lesson_id: str | None = Field(default=None, description="The abstraction it belongs to.")
     lesson: str | None = Field(default=None, description="That abstraction's lesson.")

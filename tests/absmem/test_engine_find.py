@@ -42,7 +42,7 @@ class WordsEmbedder:
 # (session, [(context, response), ...], feedback on the first turn)
 SESSIONS = [
     ("s1", [("make the menu bigger", "redesigned the menu layout"),
-            ("confusing, cannot find settings", "sorry")], [-1.0]),
+            ("confusing, cannot find settings", "sorry")], [-1.0, 0.5]),
     ("s2", [("change colors", "redesigned the color layout theme"),
             ("confusing colors", "sorry")], [-1.0, -1.0]),
     ("s3", [("make the menu bigger", "redesigned the menu layout"),
@@ -91,12 +91,12 @@ def test_the_seed_question_returns_exactly_the_planted_chains_in_order(graph: Gr
     chains = mem.find(cause="redesigned layout", effect="confusing", outcome="bad")
     assert _ids(chains) == [ids["s2"][0], ids["s1"][0]]
     s2, s1 = chains
-    # s2: cause 2/sqrt(2*4), effect 1/sqrt(2), reward -0.5; s1: 2/sqrt(2*3), 1/2, -1/3
+    # s2: cause 2/sqrt(2*4), effect 1/sqrt(2), reward -1; s1: 2/sqrt(2*3), 1/2, -0.25
     assert s2.cause_similarity == pytest.approx(2 / np.sqrt(8), abs=1e-6)
     assert s2.effect_similarity == pytest.approx(1 / np.sqrt(2), abs=1e-6)
-    assert (s2.reward, s1.reward) == pytest.approx((-0.5, -1 / 3))
-    assert s2.score == pytest.approx((2 / np.sqrt(8) + 1 / np.sqrt(2) + 0.5) / 3, abs=1e-6)
-    assert s1.score == pytest.approx((2 / np.sqrt(6) + 0.5 + 1 / 3) / 3, abs=1e-6)
+    assert (s2.reward, s1.reward) == pytest.approx((-1.0, -0.25))
+    assert s2.score == pytest.approx((2 / np.sqrt(8) + 1 / np.sqrt(2) + 1.0) / 3, abs=1e-6)
+    assert s1.score == pytest.approx((2 / np.sqrt(6) + 0.5 + 0.25) / 3, abs=1e-6)
     assert s1.led_to is not None
     assert s1.led_to.id == ids["s1"][1]
     assert (s1.lesson_id, s1.lesson) == ("a2", "Layout changes confuse")  # the specific one
@@ -120,6 +120,7 @@ def test_ends_alone(graph: Graph) -> None:
     # an outcome alone: every rated experience in range, strongest first
     assert _ids(mem.find(outcome="bad")) == [ids["s2"][0], ids["s1"][0]]
     assert _ids(mem.find(outcome=(0.2, 1.0))) == [ids["s3"][0]]
+    assert _ids(mem.find(outcome=(-0.5, 0.0))) == [ids["s1"][0]]
     # an effect alone: the turns whose reply matches, wherever the cause
     assert _ids(mem.find(effect="thanks")) == [ids["s3"][0]]
     # a cause alone: ranked by similarity, the unrated s4 included, replies excluded
