@@ -13,7 +13,7 @@ Example:
     ...  # doctest: +SKIP
     ([], None)
     >>> from absmem.store.postgres_policy import PolicyTables
-    >>> PolicyTables._RATED_FEEDBACK.endswith("ORDER BY f.arrival, c.item_id")
+    >>> PolicyTables._RATED_FEEDBACK.endswith("ORDER BY arrival, recall_id, item_id")
     True
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .postgres_conn import Connection
 from .rows import POLICY_LOG_COLUMNS
-from .sql_policy import SQLPolicyTables
+from .sql_policy import SQLPolicyTables, rated_feedback_sql
 
 __all__ = ["PolicyTables"]
 
@@ -36,13 +36,7 @@ class PolicyTables(SQLPolicyTables[Connection]):
     _POLICY_LOG = (
         f"SELECT {POLICY_LOG_COLUMNS} FROM recall_features WHERE recall_id = %s AND namespace = %s"
     )
-    _RATED_FEEDBACK = (
-        "SELECT f.id, COALESCE(e.recall_id, f.target_id), f.reward, c.item_id, c.weight "
-        "FROM feedback f LEFT JOIN experiences e ON f.target_kind = 'experience' "
-        "AND e.id = f.target_id AND e.namespace = f.namespace "
-        "LEFT JOIN credits c ON c.feedback_id = f.id AND c.channel = 'usage' "
-        "WHERE f.namespace = %s ORDER BY f.arrival, c.item_id"
-    )
+    _RATED_FEEDBACK = rated_feedback_sql("%s", "arrival")
     _POLICY_LOGS_IN = (
         f"SELECT {POLICY_LOG_COLUMNS} FROM recall_features WHERE namespace = %s "
         "AND recall_id = ANY({many})"

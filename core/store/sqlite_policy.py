@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 
 from .rows import POLICY_LOG_COLUMNS
-from .sql_policy import SQLPolicyTables
+from .sql_policy import SQLPolicyTables, rated_feedback_sql
 
 __all__ = ["PolicyTables"]
 
@@ -34,13 +34,7 @@ class PolicyTables(SQLPolicyTables[sqlite3.Connection]):
     _POLICY_LOG = (
         f"SELECT {POLICY_LOG_COLUMNS} FROM recall_features WHERE recall_id = ? AND namespace = ?"
     )
-    _RATED_FEEDBACK = (
-        "SELECT f.id, COALESCE(e.recall_id, f.target_id), f.reward, c.item_id, c.weight "
-        "FROM feedback f LEFT JOIN experiences e ON f.target_kind = 'experience' "
-        "AND e.id = f.target_id AND e.namespace = f.namespace "
-        "LEFT JOIN credits c ON c.feedback_id = f.id AND c.channel = 'usage' "
-        "WHERE f.namespace = ? ORDER BY f.rowid"
-    )
+    _RATED_FEEDBACK = rated_feedback_sql("?", "rowid")
     _POLICY_LOGS_IN = (
         f"SELECT {POLICY_LOG_COLUMNS} FROM recall_features WHERE namespace = ? "
         "AND recall_id IN ({many})"

@@ -129,6 +129,25 @@ def test_recalls_behind_the_turns_are_credited_and_erased_with_the_session(
     assert erased.usage.n == 0.0
 
 
+def test_the_policy_history_holds_every_recall_behind_a_rated_session(
+    tmp_path: Path, hash_embedder: Any
+) -> None:
+    with AbstractionMemory.open(tmp_path, embedder=hash_embedder) as mem:
+        _play_sessions(mem, 4, rate=False)  # 12 turns, each informed by a recall
+        mem.feedback(session_id="s1", reward=-1.0)
+    store = SQLiteStore(tmp_path / "absmem.db")
+    try:
+        history = store.policy_history("default", limit=100)
+        turns = store.get_experiences("default", store.session_keys("default", "s1"))
+    finally:
+        store.close()
+    assert [h.log.recall_id for h in history] == sorted(str(t.recall_id) for t in turns)
+    assert all(h.rewards == [-1.0] for h in history)  # once per recall
+    for h in history:  # each recall carries the credits of the items it served
+        assert h.credits
+        assert {item for item, _, _ in h.credits} <= set(h.served)
+
+
 def test_only_session_outcomes_teach_the_policy_and_the_lessons(
     tmp_path: Path, hash_embedder: Any
 ) -> None:
