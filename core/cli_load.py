@@ -2,97 +2,100 @@
 :mod:`absmem.bench.load`).
 
 Example:
-    >>> from absmem.cli import build_parser
-    >>> args = build_parser().parse_args(["bench", "load", "--quick", "--processes", "3"])
-    >>> args.benchmark, args.processes, args.seconds
-    ('load', 3, None)
+    >>> from absmem.cli import main
+    >>> main(["bench", "load", "--processes", "0"])  # refused: at least one process
+    2
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import Annotated
 
+import typer
+
+from .bench.data import project_root
 from .bench.load import LoadParams, load_markdown, run_load
 from .bench.report import update_section, write_json
+from .cli_args import (
+    EXAMPLES,
+    DocsFile,
+    NoDocs,
+    OutFolder,
+    Verbose,
+    add_command,
+    check_docs,
+    choice,
+    command_line,
+    seconds,
+    start,
+)
+from .cli_bench import Quick, counts, override
+from .cli_console import line_progress
 
-__all__ = ["add_load", "run_load_cli"]
+__all__ = ["EPILOG", "add_load"]
 
-EPILOG = """examples:
-  absmem bench load                                   # SQLite, 4 processes for 60 s
-  absmem bench load --quick                           # 2 processes for 5 s
+EPILOG = f"""{EXAMPLES}
+  absmem bench load                 # SQLite, 4 processes for 60 s
+  absmem bench load --quick         # 2 processes for 5 s
   absmem bench load --postgres postgresql://localhost/absmem_load
 
 The PostgreSQL database should be empty (the run creates the schema). Results go to
 <out>/load-<store>.json and the section load-<store> of docs/reliability.md."""
+"""The examples of ``absmem bench load --help``."""
 
 
-def add_load(
-    kinds: argparse._SubParsersAction[argparse.ArgumentParser],
-    count: Callable[[int], Callable[[str], int]],
-) -> None:
-    """Add ``bench load``."""
-    load = kinds.add_parser(
-        "load", help="mixed load from several processes on one store: ops/s, p99, errors",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    load.add_argument("--quick", action="store_true", help="2 processes for 5 s; docs untouched")
-    load.add_argument("--processes", type=count(1), default=None, help="worker processes (4)")
-    load.add_argument("--seconds", type=_seconds, default=None, help="seconds of load (60)")
-    load.add_argument(
-        "--postgres", default=None, metavar="DSN",
-        help="run on this PostgreSQL database instead of a fresh SQLite folder",
-    )  # fmt: skip
-    load.add_argument(
-        "--embedder", choices=("hash", "minilm"), default=None,
-        help="hash: the store and memory under load, not the model (default); minilm: real model",
-    )  # fmt: skip
-    load.add_argument("--seed", type=count(0), default=None, help="seed of the workers")
-    load.add_argument("--out", type=Path, default=None, help="results folder (<root>/results)")
-    docs = load.add_mutually_exclusive_group()
-    docs.add_argument(
-        "--docs", type=Path, default=None,
-        help="markdown file whose section is regenerated (default docs/reliability.md)",
-    )  # fmt: skip
-    docs.add_argument("--no-docs", action="store_true", help="do not touch the docs")
-    load.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+def bench_load(
+    ctx: typer.Context, quick: Quick = False,
+    processes: Annotated[int | None, counts("Worker processes (default 4).")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--seconds", parser=seconds, metavar="S", show_default=False,
+        help="Seconds of load (default 60).")] = None,
+    postgres: Annotated[str | None, typer.Option(
+        metavar="DSN", show_default=False,
+        help="Run on this PostgreSQL database instead of a fresh SQLite folder.")] = None,
+    embedder: Annotated[str | None, typer.Option(
+        parser=choice(("hash", "minilm")), metavar="NAME", show_default=False,
+        help="hash: the store and memory under load, not the model (default); minilm: the "
+        "real model.")] = None,
+    seed: Annotated[int | None, counts("Seed of the workers.", minimum=0)] = None,
+    out: OutFolder = None, docs: DocsFile = None, no_docs: NoDocs = False,
+    verbose: Verbose = False,
+) -> int:  # fmt: skip
+    """Mixed load from several processes on one store: ops/s, p99, errors.
 
-
-def run_load_cli(
-    args: argparse.Namespace, command: str, root: Path, progress: Callable[[str], None]
-) -> int:
-    """Run the load, write ``<out>/load-<store>[-quick].json``, update the docs section.
-
-    Returns 1 when an operation failed or the consistency check did not pass.
+    Runs recall, remember, feedback and consolidation from --processes worker processes, then
+    checks that every acknowledged write is present. Exit status 1 when an operation failed or
+    the check did not pass.
     """
-    base = LoadParams.quick() if args.quick else LoadParams()
-    values: dict[str, Any] = {"processes": args.processes, "seconds": args.seconds,
-                              "embedder": args.embedder, "seed": args.seed}  # fmt: skip
-    params = dataclasses.replace(base, **{k: v for k, v in values.items() if v is not None})
-    result = run_load(params, target=args.postgres, progress=progress, command=command)
-    name = "load-" + ("postgres" if args.postgres else "sqlite")
-    out = args.out if args.out is not None else root / "results"
-    path = write_json(Path(out) / f"{name}{'-quick' if args.quick else ''}.json", result)
+    start(verbose)
+    check_docs(docs, no_docs)
+    base = LoadParams.quick() if quick else LoadParams()
+    params = override(base, processes=processes, seconds=duration, embedder=embedder,
+                      seed=seed)  # fmt: skip
+    with line_progress("bench load") as say:
+        result = run_load(params, target=postgres, progress=say, command=command_line(ctx.obj))
+    root = project_root()
+    name = "load-" + ("postgres" if postgres else "sqlite")
+    folder = out if out is not None else root / "results"
+    path = write_json(folder / f"{name}{'-quick' if quick else ''}.json", result)
     section = load_markdown(result)
     print(section)
     print(f"\nwrote {path}")
-    docs = args.docs if args.docs is not None else root / "docs" / "reliability.md"
-    if not args.no_docs and (args.docs is not None or not args.quick) and docs.is_file():
-        update_section(docs, name, section)
-        print(f"updated section {name!r} of {docs}")
+    target = docs if docs is not None else root / "docs" / "reliability.md"
+    if not no_docs and (docs is not None or not quick) and target.is_file():
+        update_section(target, name, section)
+        print(f"updated section {name!r} of {target}")
     failed = result["errors"] or result["crashes"] or not result["consistency"]["ok"]
     return 1 if failed else 0
 
 
-def _seconds(text: str) -> float:
-    """``"30"`` -> 30.0; a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from err
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value}")
-    return value
+def add_load(bench: typer.Typer) -> None:
+    """Add ``bench load`` to the ``bench`` group.
+
+    Example:
+        >>> group = typer.Typer()
+        >>> add_load(group)
+        >>> [c.name for c in group.registered_commands]
+        ['load']
+    """
+    add_command(bench, "load", bench_load, epilog=EPILOG)

@@ -1,12 +1,9 @@
-"""Files and tables of the ``absmem`` memory commands: interactions read for ``ingest``, lessons
-and the experience graph written by ``export``, plain-text tables.
+"""Files of the ``absmem`` memory commands: interactions read for ``ingest``, lessons and the
+experience graph written by ``export``.
 
 Example:
-    >>> print(table(["rank", "id"], [[1, "e-1"], [2, "e-22"]]))
-    rank  id
-    ----  ----
-    1     e-1
-    2     e-22
+    >>> FIELDS[:2]
+    ('context', 'response')
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ import csv
 import json
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,6 @@ __all__ = [
     "RowError",
     "read_interactions",
     "shorten",
-    "table",
     "write_graphml",
     "write_lessons",
 ]
@@ -77,23 +73,6 @@ def shorten(text: str, width: int) -> str:
     """
     flat = " ".join(str(text).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], width: int = 48) -> str:
-    """A plain-text table: left-aligned columns, each cell cut to ``width`` characters.
-
-    Example:
-        >>> print(table(["id", "text"], [["e-1", "a long sentence"]], width=8))
-        id   text
-        ---  --------
-        e-1  a long …
-    """
-    cells = [[shorten("" if v is None else str(v), width) for v in row] for row in rows]
-    sizes = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    lines = [[*headers], ["-" * n for n in sizes], *cells]
-    return "\n".join(
-        "  ".join(c.ljust(n) for c, n in zip(line, sizes, strict=True)).rstrip() for line in lines
-    )
 
 
 def _check(line: int, record: Mapping[str, Any]) -> Row:

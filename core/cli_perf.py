@@ -2,127 +2,110 @@
 :mod:`absmem.bench.perf`).
 
 Example:
-    >>> from absmem.cli import build_parser
-    >>> args = build_parser().parse_args(["bench", "perf", "--quick", "--sizes", "500"])
-    >>> args.benchmark, args.sizes
-    ('perf', (500,))
+    >>> from absmem.cli import main
+    >>> main(["bench", "perf", "--systems", "absmem,nope"])  # refused: an unknown system
+    2
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+import functools
+from typing import Annotated
+
+import typer
 
 from .bench.perf import PerfParams, run_perf
 from .bench.perf_peers import PEERS
 from .bench.perf_report import perf_markdown, perf_plot
 from .bench.report import update_section, write_json
-from .embed import Embedder
+from .cli_args import (
+    EXAMPLES,
+    DocsFile,
+    EmbedderName,
+    Names,
+    NoDocs,
+    OutFolder,
+    Sizes,
+    Verbose,
+    add_command,
+    build_embedder,
+    names_among,
+    positive_list,
+    section_name,
+)
+from .cli_bench import DataFolder, Quick, Seed, bench_options, counts, docs_target, override
+from .cli_console import line_progress
 
-__all__ = ["add_perf", "run_perf_cli"]
+__all__ = ["EPILOG", "add_perf"]
 
-EPILOG = f"""examples:
-  absmem bench perf                          # 10k, 100k and 1M; peers up to 100k (hours on 2 cores)
-  absmem bench perf --sizes 10000,100000     # docs/performance.md as committed
-  absmem bench perf --quick                  # smoke run: 1k and 3k, every system, minutes
+EPILOG = f"""{EXAMPLES}
+  absmem bench perf                       # 10k, 100k and 1M; peers up to 100k
+  absmem bench perf --sizes 10000,100000  # docs/performance.md as committed
+  absmem bench perf --quick               # 1k and 3k, every system, minutes
   absmem bench perf --systems absmem,langchain-faiss
 
-Systems: absmem, {", ".join(PEERS)}. A peer that cannot run is reported with the reason."""
+Systems: absmem, {", ".join(PEERS)}.
+A peer that cannot run is reported with the reason."""
+"""The examples of ``absmem bench perf --help``."""
 
 
-def add_perf(
-    kinds: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: Callable[[argparse.ArgumentParser, str], None],
-    sizes: Callable[[str], tuple[int, ...]],
-    count: Callable[[int], Callable[[str], int]],
-) -> None:
-    """Add ``bench perf`` with the options every benchmark shares (``common``)."""
-    perf = kinds.add_parser(
-        "perf", help="absmem and the memories users would pick instead, at growing sizes",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    common(perf, "perf")
-    perf.add_argument(
-        "--sizes",
-        type=sizes,
-        default=None,
-        help="store sizes (default 10000,100000,1000000; quick: 1000,3000)",
-    )
-    perf.add_argument(
-        "--systems",
-        type=_systems,
-        default=None,
-        help=f"comma-separated subset of absmem,{','.join(PEERS)} (default: all)",
-    )
-    perf.add_argument(
-        "--peer-max-size",
-        type=count(0),
-        default=None,
-        help="largest size a peer is filled to (default 100000)",
-    )
-    perf.add_argument(
-        "--section",
-        type=_section,
-        default="perf",
-        help="name of the docs section to regenerate (default perf; e.g. perf-1m "
-        "for a separate run at another size)",
-    )
-    perf.add_argument("--ops", type=count(1), default=None,
-                      help="timed calls per verb, precomputed vectors (default 200)")  # fmt: skip
-
-
-def run_perf_cli(
-    args: argparse.Namespace, command: str, docs: Path | None, out: Path,
-    factory: Callable[[], Embedder], progress: Callable[[str], None],
+def bench_perf(
+    ctx: typer.Context, quick: Quick = False, data: DataFolder = None, out: OutFolder = None,
+    docs: DocsFile = None, no_docs: NoDocs = False, embedder: EmbedderName = "minilm",
+    seed: Seed = 0, verbose: Verbose = False,
+    sizes: Annotated[Sizes | None, typer.Option(parser=positive_list, metavar="N,N",
+        help="Store sizes (default 10000,100000,1000000; quick: 1000,3000).")] = None,
+    systems: Annotated[Names | None, typer.Option(
+        parser=names_among(("absmem", *PEERS)), metavar="NAMES",
+        help=f"Comma-separated subset of absmem,{','.join(PEERS)} (default: all).")] = None,
+    peer_max_size: Annotated[int | None, counts(
+        "Largest size a peer is filled to (default 100000).", minimum=0)] = None,
+    section: Annotated[str, typer.Option(parser=section_name, metavar="NAME",
+        help="Name of the docs section to regenerate (e.g. perf-1m for a separate run at "
+        "another size).")] = "perf",
+    ops: Annotated[int | None, counts(
+        "Timed calls per verb, precomputed vectors (default 200).")] = None,
 ) -> int:  # fmt: skip
-    """Run the benchmark, write ``<out>/<section>[-quick].json`` and its plot, update ``docs``.
+    """absmem and the memories users would pick instead, at growing sizes.
 
-    ``factory`` builds the embedder (in each fresh process when the run isolates sizes);
-    ``progress`` is called with each line of progress.
+    Fills absmem and each peer to every size and times remember and recall. Writes
+    <out>/<section>.json and its plot, and the section of docs/performance.md.
     """
-    base = PerfParams.quick() if args.quick else PerfParams()
-    values: dict[str, Any] = {"sizes": args.sizes, "systems": args.systems, "ops": args.ops,
-                              "peer_max_size": args.peer_max_size, "seed": args.seed}  # fmt: skip
-    params = dataclasses.replace(base, **{k: v for k, v in values.items() if v is not None})
-    result = run_perf(args.data, out, params, embedder=factory, command=command,
-                      progress=progress)  # fmt: skip
-    name = args.section + ("-quick" if args.quick else "")
-    path = write_json(out / f"{name}.json", result)
-    plot = perf_plot(result, out / f"{name}.png")
-    section = perf_markdown(result)
-    print(section)
+    options = bench_options(ctx, "perf", quick=quick, data=data, out=out, docs=docs,
+                       no_docs=no_docs, embedder=embedder, seed=seed, verbose=verbose)  # fmt: skip
+    target = docs_target(options)
+    base = PerfParams.quick() if quick else PerfParams()
+    params = override(base, sizes=sizes, systems=systems, ops=ops, peer_max_size=peer_max_size,
+                      seed=seed)  # fmt: skip
+    factory = functools.partial(build_embedder, embedder)  # built in each process of the run
+    with line_progress("bench perf") as say:
+        result = run_perf(data, options.out_folder, params, embedder=factory,
+                          command=options.command, progress=say)  # fmt: skip
+    name = section + ("-quick" if quick else "")
+    path = write_json(options.out_folder / f"{name}.json", result)
+    plot = perf_plot(result, options.out_folder / f"{name}.png")
+    markdown = perf_markdown(result)
+    print(markdown)
     print(f"\nwrote {path} and {plot}")
-    if docs is not None:
-        if docs.name == "benchmarks.md":
-            docs = docs.with_name("performance.md")
-        if docs.is_file():
-            figure = perf_plot(result, docs.parent / "figures" / f"{args.section}.png")
+    if target is not None:
+        if target.name == "benchmarks.md":
+            target = target.with_name("performance.md")
+        if target.is_file():
+            figure = perf_plot(result, target.parent / "figures" / f"{section}.png")
             update_section(
-                docs, args.section, section + f"\n\n![absmem bench perf](figures/{figure.name})"
+                target, section, markdown + f"\n\n![absmem bench perf](figures/{figure.name})"
             )
-            print(f"updated section {args.section!r} of {docs}")
+            print(f"updated section {section!r} of {target}")
     return 0
 
 
-def _section(text: str) -> str:
-    """A docs section name: lower-case letters, digits and dashes."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", text):
-        raise argparse.ArgumentTypeError(
-            f"expected lower-case letters, digits and dashes, got {text!r}"
-        )
-    return text
+def add_perf(bench: typer.Typer) -> None:
+    """Add ``bench perf`` to the ``bench`` group.
 
-
-def _systems(text: str) -> tuple[str, ...]:
-    """``"absmem,mem0"`` -> a tuple of known system names."""
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    known = ("absmem", *PEERS)
-    if not names or any(name not in known for name in names):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated names among {','.join(known)}, got {text!r}"
-        )
-    return names
+    Example:
+        >>> group = typer.Typer()
+        >>> add_perf(group)
+        >>> [c.name for c in group.registered_commands]
+        ['perf']
+    """
+    add_command(bench, "perf", bench_perf, epilog=EPILOG)

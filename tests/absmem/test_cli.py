@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
+import absmem
 from absmem import cli
 
 from .bench.helpers import TinyEmbedder
@@ -22,12 +27,60 @@ def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "make_embedder", lambda name: TinyEmbedder())
 
 
+@pytest.fixture(autouse=True)
+def plain_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Captured streams are not terminals, whatever FORCE_COLOR says: output is plain text."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _commands(command: Any = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand of the ``absmem`` app, as the words that run it."""
+    command = command or typer.main.get_command(cli.app)
+    found = [path] if path else []
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, (*path, name))
+    return found
+
+
+def test_every_command_is_listed() -> None:
+    names = {" ".join(words) for words in _commands()}
+    assert names >= {
+        "demo", "bench", "bench ingest", "bench quality", "bench index", "bench consolidate",
+        "bench perf", "bench load", "eval-policy", "report", "ingest", "recall", "assess",
+        "feedback", "consolidate", "forget", "stats", "lessons", "explain", "export",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("words", _commands(), ids=" ".join)
+def test_every_command_has_help_with_examples(
+    words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([*words, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert f"Usage: absmem {' '.join(words)} [OPTIONS]" in out
+    assert re.search(rf"Examples:\s*\n\s+absmem {' '.join(words)}", out), out
+    assert "\x1b[" not in out
+    assert cli.main([*words, "-h"]) == 0
+    assert capsys.readouterr().out == out
+
+
+def test_version_and_root_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"absmem {absmem.__version__}\n"
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("demo", "ingest", "recall", "report", "eval-policy", "bench"):
+        assert f" {name} " in out
+    assert "absmem recall ./my-memory" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "required"),
-        (["bench"], "required"),
-        (["bench", "nothing"], "invalid choice"),
+        ([], "missing COMMAND: one of demo, ingest"),
+        (["bench"], "missing COMMAND: one of ingest"),
+        (["bench", "nothing"], "no such command 'nothing'"),
         (["bench", "ingest", "--sizes", "0,10"], "positive integers"),
         (["bench", "ingest", "--sizes", "1k"], "positive integers"),
         (["bench", "ingest", "--ops", "-3"], ">= 1"),
@@ -39,16 +92,23 @@ def tiny_model(monkeypatch: pytest.MonkeyPatch) -> None:
         (["bench", "perf", "--section", "../x"], "lower-case letters, digits and dashes"),
         (["bench", "load", "--seconds", "-1"], "positive number of seconds"),
         (["bench", "load", "--processes", "0"], ">= 1"),
-        (["bench", "load", "--embedder", "bert"], "invalid choice"),
+        (["bench", "load", "--embedder", "bert"], "invalid choice 'bert'"),
+        (["bench", "consolidate", "--feedback-share", "0"], "expected a number in (0, 1]"),
+        (["bench", "quality", "--only", "chess"], "expected comma-separated names among"),
+        (["demo", "--interactions", "5"], "--interactions: expected an integer >= 10, got 5"),
+        (["eval-policy", "m", "--exploration", "lots"], "--exploration: expected a number"),
+        (["report", "m", "--nope"], "no such option: --nope"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli.main(argv)
-    assert caught.value.code == 2
-    assert message in capsys.readouterr().err
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("absmem")
+    assert ": error: " in captured.err
+    assert message in captured.err
 
 
 def test_missing_data_says_where_it_looked(
@@ -69,7 +129,7 @@ def test_missing_data_says_where_it_looked(
         assert status == 1
         err = capsys.readouterr().err
         assert str(tmp_path / "none" / "clinc150" / "data_full.json") in err
-        assert "CLINC150 data not found" in err
+        assert f"absmem bench {name}: error: CLINC150 data not found" in err
 
 
 def test_env_var_names_the_data_folder(
@@ -149,15 +209,22 @@ def test_quick_run_leaves_the_docs_alone(
 
 
 def test_python_dash_m_runs_the_command() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     done = subprocess.run(
         [sys.executable, "-m", "absmem", "--version"],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
+        env=env,
     )
     assert done.returncode == 0
     assert done.stdout.startswith("absmem ")
+    done = subprocess.run([sys.executable, "-m", "absmem", "bench", "ingest", "--sizes", "x"],
+                          capture_output=True, text=True, check=False, timeout=120,
+                          env=env)  # fmt: skip
+    assert done.returncode == 2
+    assert "absmem bench ingest: error: --sizes: expected comma-separated positive" in done.stderr
 
 
 def test_real_tiny_runs(real_data: Path, tmp_path: Path) -> None:
