@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .types import Experience
 
-__all__ = ["Chain", "FindQuery", "OutcomeFilter"]
+__all__ = ["Chain", "FindQuery"]
 
 OutcomeFilter = Literal["good", "bad"] | tuple[float, float]
 """``"good"`` (mean reward > 0), ``"bad"`` (< 0) or a ``(low, high)`` range in [-1, 1]."""
