@@ -73,8 +73,12 @@ _EPILOGS = {
     "assess": f'{EXAMPLES}\n  absmem assess ./my-memory "I lost my card" "I blocked it"\n\n'
     "Read-only: nothing is logged or stored.",
     "feedback": f"{EXAMPLES}\n  absmem feedback ./my-memory rec_3f1c...e2 1.0\n"
-    "  absmem feedback ./my-memory exp_18ea...c0 -0.5\n\n"
-    "TARGET is a recall id (from recall) or an experience id (from the library).",
+    "  absmem feedback ./my-memory exp_18ea...c0 -0.5\n"
+    "  absmem feedback ./my-memory chat-0042 1 --session\n"
+    "  absmem feedback ./my-memory 3f6c2a1e-... -1 --run\n\n"
+    "TARGET is a recall id (from recall) or an experience id (from the library); with\n"
+    "--session a session id (the conversation's outcome, spread over its turns); with --run a\n"
+    "framework run id linked by an adapter.",
     "consolidate": f"{EXAMPLES}\n  absmem consolidate ./my-memory\n"
     "  absmem consolidate ./my-memory --no-retrain",
     "forget": f"{EXAMPLES}\n  absmem forget ./my-memory --user-id u1\n"
@@ -249,12 +253,25 @@ def feedback(
     reward: Annotated[float, typer.Argument(
         metavar="REWARD", parser=number_in(-1, 1), show_default=False,
         help="A number in [-1, 1] (thumbs up 1, thumbs down -1).")],
-    namespace: Namespace = "default", embedder: _Embedder = "minilm", verbose: Verbose = False,
+    namespace: Namespace = "default", embedder: _Embedder = "minilm",
+    session: Annotated[bool, typer.Option(
+        "--session", help="TARGET is a session id: rate the whole conversation.")] = False,
+    run: Annotated[bool, typer.Option(
+        "--run", help="TARGET is a framework run id linked by an adapter.")] = False,
+    verbose: Verbose = False,
 ) -> int:  # fmt: skip
-    """Rate a recall or an experience."""
+    """Rate a recall, an experience, a whole session or a linked run."""
     start(verbose)
+    if session and run:
+        raise typer.BadParameter("give at most one of --session, --run",
+                                 param_hint="--session/--run")  # fmt: skip
     with _memory(path, namespace, embedder) as memory:
-        fb = memory.feedback(target, reward)
+        if session:
+            fb = memory.feedback(session_id=target, reward=reward)
+        elif run:
+            fb = memory.feedback(run_id=target, reward=reward)
+        else:
+            fb = memory.feedback(target, reward)
     print(f"feedback id: {fb.id}  ({fb.target_kind} {fb.target_id}, reward {fb.reward:+.2f})")
     return 0
 

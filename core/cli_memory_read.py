@@ -31,10 +31,7 @@ from .errors import InvalidArgumentError
 from .report.page import load_report, open_store
 from .store.base import GraphStore
 
-__all__ = ["FEEDBACK_SCAN", "add_read_commands"]
-
-FEEDBACK_SCAN = 10000
-"""Most recently rated recalls ``explain`` searches for the feedback of a recall."""
+__all__ = ["add_read_commands"]
 
 _EPILOGS = {
     "stats": f"{EXAMPLES}\n  absmem stats ./my-memory\n"
@@ -63,7 +60,7 @@ def _store(path: str) -> Iterator[GraphStore]:
 
 
 def _when(stamp: float) -> str:
-    return dt.datetime.fromtimestamp(float(stamp), dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def stats(path: MemoryPath, namespace: Namespace = "default", verbose: Verbose = False) -> int:
@@ -156,11 +153,13 @@ def explain(
              *_text(store, namespace, item.item_kind, item.item_id)]
             for item in items
         ]  # fmt: skip
-        with spinner(f"searching the {FEEDBACK_SCAN} most recently rated recalls"):
-            rated = next((r for r in store.policy_history(namespace, FEEDBACK_SCAN)
-                          if r.log.recall_id == found.id), None)  # fmt: skip
-        informed = [store.get_experience(namespace, i)
-                    for i in store.experiences_for_recall(namespace, found.id)]  # fmt: skip
+        informed = [e for e in (store.get_experience(namespace, i)
+                                for i in store.experiences_for_recall(namespace, found.id))
+                    if e is not None]  # fmt: skip
+        sessions = {e.session_id for e in informed if e.session_id is not None}
+        targets = [found.id, *(e.id for e in informed), *sorted(sessions)]
+        came_back = [f for f in store.feedback_log(namespace, targets=targets)
+                     if f.target_kind != "session" or f.target_id in sessions]  # fmt: skip
     who = ", ".join(f"{k} {v}" for k, v in (("user", found.user_id),
                                             ("session", found.session_id)) if v)  # fmt: skip
     print(f"recall {found.id} at {_when(found.created_at)}{f' ({who})' if who else ''}")
@@ -174,12 +173,14 @@ def explain(
     else:
         print("nothing was served")
     print()
-    if rated is not None:
-        print(f"feedback: {len(rated.rewards)} reward(s) came back: "
-              + ", ".join(f"{r:+.2f}" for r in rated.rewards))  # fmt: skip
+    if came_back:
+        print(f"feedback: {len(came_back)} came back")
+        show(table(["when", "on", "id", "reward"],
+                   [[_when(f.created_at), f.target_kind, f.target_id, f"{f.reward:+.2f}"]
+                    for f in came_back], width=40))  # fmt: skip
     else:
-        print(f"feedback: none found (searched the {FEEDBACK_SCAN} most recently rated recalls)")
-    for exp in (e for e in informed if e is not None):
+        print("feedback: none yet (on the recall, the experience it informed or its session)")
+    for exp in informed:
         print(f"informed experience {exp.id}: {exp.response!r}, outcome mean "
               f"{exp.outcome.mean:.2f} over {exp.outcome.alpha + exp.outcome.beta - 2:.1f} "
               "feedback")  # fmt: skip

@@ -311,7 +311,9 @@ def test_recall_feedback_explain_round_trip(
     assert "candidates ranked" in out
     assert "rank  kind" in out
     assert "propensity" in out
-    assert "feedback: 1 reward(s) came back: +0.50" in out
+    assert "feedback: 1 came back" in out
+    assert [line.split()[-3:] for line in out.splitlines() if recall_id in line][-1] == [
+        "recall", recall_id, "+0.50"]  # fmt: skip
 
 
 def test_explain_without_feedback_says_so(memory: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -319,7 +321,31 @@ def test_explain_without_feedback_says_so(memory: Path, capsys: pytest.CaptureFi
     recall_id = out.splitlines()[-1].split()[2]
     status, out, _ = _run(["explain", str(memory), recall_id], capsys)
     assert status == 0
-    assert "feedback: none found (searched the 10000 most recently rated recalls)" in out
+    assert "feedback: none yet" in out
+
+
+def test_explain_shows_feedback_on_the_informed_turn_and_its_session(
+    memory: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with AbstractionMemory.open(memory, embedder=HashEmbedder()) as mem:
+        recall = mem.recall("I lost my card", session_id="chat-1")
+        turn = mem.remember("I lost my card", "I blocked it.", recall_id=recall.id,
+                            session_id="chat-1")  # fmt: skip
+        mem.feedback(turn, -1.0)
+    status, out, _ = _run(["feedback", str(memory), "chat-1", "1", "--session"], capsys)
+    assert (status, "(session chat-1, reward +1.00)" in out) == (0, True)
+    status, out, _ = _run(["explain", str(memory), recall.id], capsys)
+    assert status == 0
+    assert "feedback: 2 came back" in out
+    rows = [line.split()[-3:] for line in out.splitlines() if turn in line or "chat-1" in line]
+    assert ["experience", turn, "-1.00"] in rows
+    assert ["session", "chat-1", "+1.00"] in rows
+    status, _, err = _run(["feedback", str(memory), "chat-1", "1", "--session", "--run"], capsys)
+    assert status == 2
+    assert "--session/--run" in err
+    status, _, err = _run(["feedback", str(memory), "chat-9", "1", "--session"], capsys)
+    assert status == 1
+    assert "session_id" in err
 
 
 @pytest.mark.parametrize("command", ["feedback", "explain"])
