@@ -4,6 +4,8 @@
 - :class:`AbsMemRetriever`: a ``BaseRetriever`` of lessons and experiences, for LCEL chains.
 - :class:`AbsMemFeedbackHandler`: links LangChain run ids to what they produced, for feedback.
 - :class:`AbsMemMemory`: the classic ``BaseMemory`` (needs ``langchain-classic``; imported lazily).
+- :func:`absmem_tools`: the memory as tools an agent calls itself (:class:`AbsMemRecallTool`,
+  :class:`AbsMemFindTool`, :class:`AbsMemAssessTool`).
 - :class:`~absmem.embed.LangChainEmbedder` (any ``Embeddings`` as the embedder) and
   :class:`~absmem.lessons.LLMLessonWriter` (any chat model writes lessons at consolidation),
   re-exported from the core, and :func:`~absmem.to_reward` (scores to rewards).
@@ -11,7 +13,7 @@
 Example:
     >>> import langchain_absmem
     >>> sorted(langchain_absmem.__all__)[:3]
-    ['AbsMemFeedbackHandler', 'AbsMemMemory', 'AbsMemMiddleware']
+    ['AbsMemAssessTool', 'AbsMemFeedbackHandler', 'AbsMemFindTool']
 """
 
 from __future__ import annotations
@@ -23,18 +25,23 @@ from absmem import LangChainEmbedder, LLMLessonWriter, to_reward
 from .callbacks import AbsMemFeedbackHandler
 from .middleware import AbsMemMiddleware, AbsMemState
 from .retrievers import AbsMemRetriever, recall_to_documents
+from .tools import AbsMemAssessTool, AbsMemFindTool, AbsMemRecallTool, absmem_tools
 
 if TYPE_CHECKING:
     from .classic import AbsMemMemory
 
 __all__ = [
+    "AbsMemAssessTool",
     "AbsMemFeedbackHandler",
+    "AbsMemFindTool",
     "AbsMemMemory",
     "AbsMemMiddleware",
+    "AbsMemRecallTool",
     "AbsMemRetriever",
     "AbsMemState",
     "LLMLessonWriter",
     "LangChainEmbedder",
+    "absmem_tools",
     "recall_to_documents",
     "to_reward",
 ]

@@ -5,6 +5,8 @@
 - :class:`AbsMemBlock`: a ``BaseMemoryBlock`` for LlamaIndex's ``Memory`` class.
 - :class:`AbsMemFeedbackHandler`: an instrumentation handler linking span ids and responses to
   what they produced, for feedback (and recording the block's turns).
+- :func:`absmem_tools`: the memory as ``FunctionTool`` s an agent calls itself (recall, find,
+  assess).
 - :class:`~absmem.embed.LlamaIndexEmbedder` (any ``BaseEmbedding`` as the embedder),
   :class:`~absmem.lessons.LLMLessonWriter` (any LLM writes lessons at consolidation),
   :func:`~absmem.to_reward` (scores to rewards) and :func:`~absmem.turn_run_id` (a session's
@@ -24,6 +26,7 @@ from .blocks import AbsMemBlock
 from .events import AbsMemRecallEvent, AbsMemRememberEvent
 from .handlers import AbsMemFeedbackHandler
 from .memory import AbsMemMemory
+from .tools import absmem_tools
 
 __all__ = [
     "AbsMemBlock",
@@ -33,6 +36,7 @@ __all__ = [
     "AbsMemRememberEvent",
     "LLMLessonWriter",
     "LlamaIndexEmbedder",
+    "absmem_tools",
     "to_reward",
     "turn_run_id",
 ]

@@ -8,13 +8,17 @@ import sys
 import langchain_absmem
 
 EXPECTED_ALL: list[str] = [
+    "AbsMemAssessTool",
     "AbsMemFeedbackHandler",
+    "AbsMemFindTool",
     "AbsMemMemory",
     "AbsMemMiddleware",
+    "AbsMemRecallTool",
     "AbsMemRetriever",
     "AbsMemState",
     "LLMLessonWriter",
     "LangChainEmbedder",
+    "absmem_tools",
     "recall_to_documents",
     "to_reward",
 ]

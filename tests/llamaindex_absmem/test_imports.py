@@ -12,6 +12,7 @@ EXPECTED_ALL: list[str] = [
     "AbsMemRememberEvent",
     "LLMLessonWriter",
     "LlamaIndexEmbedder",
+    "absmem_tools",
     "to_reward",
     "turn_run_id",
 ]
