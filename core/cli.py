@@ -31,6 +31,7 @@ from .bench.data import BenchDataError
 from .cli_args import EXAMPLES, Invocation, Verbose, add_command, count, start
 from .cli_bench import bench_app
 from .cli_console import bar_stream, print_error
+from .cli_find import add_find_command
 from .cli_load import add_load
 from .cli_memory import add_memory_commands
 from .cli_perf import add_perf
@@ -141,6 +142,7 @@ add_command(
     "  absmem demo --interactions 2000 --seed 1\n  absmem demo --folder ./demo-run",
 )
 add_memory_commands(app)
+add_find_command(app, "Memory")
 add_report(app)
 add_eval_policy(app)
 add_perf(bench_app)

@@ -29,6 +29,16 @@ __all__ = ["FindVerbs", "find_query"]
 
 T = TypeVar("T")
 
+_EXPECTED = {
+    "cause": "a non-empty text or None",
+    "effect": "a non-empty text or None",
+    "outcome": '"good", "bad", a (low, high) range with -1 <= low <= high <= 1, or None',
+    "k": "an integer in [1, 1000]",
+    "since": "Unix seconds or a timezone-aware datetime",
+    "until": "Unix seconds or a timezone-aware datetime",
+    "min_similarity": "a number in [-1, 1]",
+}
+
 
 def find_query(**fields: Any) -> FindQuery:
     """A validated :class:`~absmem.find.FindQuery`; a bad field raises
@@ -54,10 +64,12 @@ def find_query(**fields: Any) -> FindQuery:
         where = ".".join(str(p) for p in first["loc"] if not isinstance(p, int))
         if not where:
             where = "since/until" if "since" in first["msg"] else "cause/effect/outcome"
+        argument = where.split(".")[0]
         message = str(first["msg"]).removeprefix("Value error, ")
         if message.startswith("expected "):
             message = message.removeprefix("expected ")
-        argument = where.split(".")[0]
+        else:
+            message = _EXPECTED.get(argument, message)
         raise InvalidArgumentError(argument, message, first.get("input", ...)) from err
 
 
