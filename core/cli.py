@@ -49,6 +49,13 @@ from .errors import (
 
 __all__ = ["app", "main", "make_embedder"]
 
+_UNKNOWN_HINTS = {
+    "abstraction_id": "use an id printed by `absmem lessons`",
+    "session_id": "use a session id the memory holds (`session_id` of the ingested rows)",
+    "run_id": "use a run id an adapter linked (LangChain or LlamaIndex run ids)",
+}
+"""The fix shown for an unknown id, by the argument the library names."""
+
 DESCRIPTION = "absmem: memory for LLM agents that learns from feedback."
 
 _CLICK_ERROR: type[Exception] = next(
@@ -212,7 +219,9 @@ def _library_error(err: AbsmemError, prog: str, command: Any) -> int:
     if isinstance(err, InvalidArgumentError) and "absmem.db" in err.expected:
         hint = "create a memory with `absmem ingest PATH FILE`, or check PATH"
     elif isinstance(err, UnknownTargetError):
-        hint = "use an id printed by `absmem recall` (or returned by the library)"
+        hint = _UNKNOWN_HINTS.get(
+            str(argument), "use an id printed by `absmem recall` (or returned by the library)"
+        )
     elif isinstance(err, EmbedderMismatchError):
         hint = "pass the memory's own --embedder"
     elif isinstance(err, StoreBusyError):

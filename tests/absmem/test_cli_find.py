@@ -102,6 +102,7 @@ def test_unknown_abstraction_exits_1_and_missing_memory_exits_2(
     status, _, err = _run(["find", str(memory[0]), "--cause", "x", "--abstraction-id", "a9"],
                           capsys)  # fmt: skip
     assert (status, "--abstraction-id" in err) == (1, True)
+    assert "absmem lessons" in err
     status, _, err = _run(["find", str(tmp_path / "nothing"), "--cause", "x"], capsys)
     assert status == 2
     assert "PATH" in err
