@@ -548,26 +548,32 @@ class Engine(PolicyMixin, ConsolidationMixin, RunLinkMixin, SessionFeedbackMixin
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind=kind,
                           target_id=target, reward=reward, created_at=time.time(),
                           user_id=user_id, session_id=session_id)  # fmt: skip
-        return self._commit_feedback(row, credits, [(log, weights)])
+        return self._commit_feedback([(row, credits)], [(log, weights)])
 
     def _commit_feedback(
         self,
-        row: FeedbackRow,
-        credits: dict[tuple[str, Channel], float],
+        entries: Sequence[tuple[FeedbackRow, dict[tuple[str, Channel], float]]],
         learned: Sequence[tuple[PolicyLogRow | None, dict[str, float]]],
     ) -> Feedback:
-        """Store a feedback with its credits, update the policy with each ``(recall log,
-        item weights)`` it concerns, and keep the cached namespace prior in step."""
+        """Store ledger entries (one feedback, or a session outcome and its shares) with their
+        credits in one transaction, update the policy with each ``(recall log, item weights)``
+        they concern, keep the cached namespace prior in step; the first entry as a
+        ``Feedback``."""
+        row = entries[0][0]
         namespace, reward = row.namespace, row.reward
-        self.store.add_feedback(row, [
-            CreditRow(item, channel, reward, weight) for (item, channel), weight in credits.items()
+        self.store.add_feedback_many([
+            (entry, [CreditRow(item, channel, entry.reward, weight)
+                     for (item, channel), weight in credits.items()])
+            for entry, credits in entries
         ])  # fmt: skip
-        for log, weights in learned:
-            self._learn(namespace, log, weights, reward)
+        if any([self._learn(namespace, log, weights, reward, save=False)
+                for log, weights in learned]):  # fmt: skip
+            self._save_policy(namespace)
         if namespace in self._priors:
             version, prior = self._priors[namespace]
-            for (_, channel), weight in credits.items():
-                prior = prior.updated(reward, weight) if channel == "outcome" else prior
+            for _, credits in entries:
+                for (_, channel), weight in credits.items():
+                    prior = prior.updated(reward, weight) if channel == "outcome" else prior
             self._priors[namespace] = (version, prior)
         return Feedback(id=row.id, namespace=namespace, target_id=row.target_id,
                         target_kind=cast(FeedbackKind, row.target_kind), reward=reward,

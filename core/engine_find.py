@@ -7,12 +7,16 @@ Candidates are gathered per end, then every candidate is scored exactly:
    namespace's size, paid by ``find`` only);
 2. the effect's ``pool`` nearest contexts, walked back along their incoming ``led_to`` edges to
    the experiences whose response provoked them;
-3. with ``session_id``, every turn of the session; with only an outcome, every experience.
+3. with ``session_id``, every turn of the session; with only an outcome, every experience
+   whose mean reward is in range (from the light statistics).
 
-``pool`` is ``max(200, 10 k)``. Each candidate then passes the filters, gets its exact cause
-similarity (the better of context and response), its ``led_to`` turn (an outgoing edge) and the
-effect similarity of that turn's context, and its outcome; the lesson is read for the ``k``
-returned.
+``pool`` is ``max(200, 10 k)``; while fewer than ``k`` chains pass the filters and the pools do
+not yet cover the namespace, they are widened four times and the query runs again, so a filter
+(a user, a time range, an abstraction, an outcome) never hides a match that exists.
+
+Each candidate then passes the filters, gets its exact cause similarity (the better of context
+and response), its ``led_to`` turn (an outgoing edge; never a compacted one) and the effect
+similarity of that turn's context, and its outcome; the lesson is read for the ``k`` returned.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ def mean_reward(stored: StoredExperience) -> float | None:
         -0.25
     """
     outcome = stored.outcome
-    if outcome.n <= 0.0:
+    if outcome.n <= 1e-9:
         return None
     return float(np.clip(2.0 * (outcome.alpha - 1.0) / outcome.n - 1.0, -1.0, 1.0))
 
@@ -118,19 +122,32 @@ class FindMixin:
                 found[experience_id] = stored
         return found
 
+    def _rated_keys(self, namespace: str, query: FindQuery) -> list[int]:
+        """Keys of the experiences whose mean reward is in the query's outcome range (read
+        from the light statistics, in batches)."""
+        wanted = query.outcome_range
+        keys = [int(k) for k in self.store.keys(namespace)]
+        out = []
+        for start in range(0, len(keys), SCAN_BATCH):
+            for c in self.store.candidate_stats(namespace, keys[start : start + SCAN_BATCH]):
+                n = c.outcome.n
+                reward = 2.0 * (c.outcome.alpha - 1.0) / n - 1.0 if n > 1e-9 else None
+                if reward is not None and (wanted is None or wanted[0] <= reward <= wanted[1]):
+                    out.append(c.seq)
+        return out
+
     def _candidates(
         self, namespace: str, query: FindQuery, cause: np.ndarray | None,
-        effect: np.ndarray | None,
+        effect: np.ndarray | None, width: int,
     ) -> dict[str, StoredExperience]:  # fmt: skip
-        width = max(FIND_POOL, 10 * query.k)
         seqs: list[int] = []
         if cause is not None:
             seqs += self._nearest_contexts(namespace, cause, width)
             seqs += self._nearest_responses(namespace, cause, width)
         if query.session_id is not None:
             seqs += self.store.session_keys(namespace, query.session_id)
-        elif cause is None and effect is None:  # an outcome alone: every experience
-            seqs += [int(k) for k in self.store.keys(namespace)]
+        elif cause is None and effect is None:  # an outcome alone: every rated experience
+            seqs += self._rated_keys(namespace, query)
         rows = self.store.get_experiences(namespace, list(dict.fromkeys(seqs)))
         found = {row.id: row for row in rows}
         if effect is not None:
@@ -171,7 +188,32 @@ class FindMixin:
         allowed = None
         if query.abstraction_id is not None:
             allowed = self._members(namespace, query.abstraction_id)
-        rows = [r for r in self._candidates(namespace, query, cause, effect).values()
+        width, total = max(FIND_POOL, 10 * query.k), self.store.count(namespace)
+        while True:  # widen the pools until k chains pass the filters or nothing is left out
+            chains = self._chains(namespace, query, cause, effect, width, allowed)
+            if len(chains) >= query.k or width >= total or (cause is None and effect is None):
+                break
+            width *= 4
+        top = chains[: query.k]
+        lessons = self._lessons_of(namespace, [row.id for _, row, _, _, _ in top])
+        out = []
+        for score, row, turn, reward, sims in top:
+            lesson_id, lesson = lessons.get(row.id, (None, None))
+            out.append(Chain(
+                experience=public_experience(row),
+                led_to=public_experience(turn) if turn is not None else None,
+                reward=reward, score=score, lesson_id=lesson_id, lesson=lesson,
+                cause_similarity=sims[0], effect_similarity=sims[1],
+            ))  # fmt: skip
+        return out
+
+    def _chains(
+        self, namespace: str, query: FindQuery, cause: np.ndarray | None,
+        effect: np.ndarray | None, width: int, allowed: set[str] | None,
+    ) -> list[tuple[float, StoredExperience, StoredExperience | None, float | None,
+                    tuple[float | None, float | None]]]:  # fmt: skip
+        """Every candidate of pools of ``width`` that passes the query, scored, best first."""
+        rows = [r for r in self._candidates(namespace, query, cause, effect, width).values()
                 if self._passes(r, query)]  # fmt: skip
         if allowed is not None:
             owners = self.store.memberships_of(namespace, [r.id for r in rows])
@@ -194,21 +236,13 @@ class FindMixin:
             reward = mean_reward(row)
             if query.outcome is not None:
                 parts.append(abs(reward) if reward is not None else 0.0)
-            chains.append((float(np.mean(parts)), row, turn, reward))
+            sims = (
+                cause_sim[row.id] if cause is not None else None,
+                effect_sim[turn.id] if effect is not None and turn is not None else None,
+            )
+            chains.append((float(np.mean(parts)), row, turn, reward, sims))  # fmt: skip
         chains.sort(key=lambda c: (-c[0], -c[1].created_at, c[1].id))
-        top = chains[: query.k]
-        lessons = self._lessons_of(namespace, [row.id for _, row, _, _ in top])
-        out = []
-        for score, row, turn, reward in top:
-            lesson_id, lesson = lessons.get(row.id, (None, None))
-            out.append(Chain(
-                experience=public_experience(row),
-                led_to=public_experience(turn) if turn is not None else None,
-                reward=reward, score=score, lesson_id=lesson_id, lesson=lesson,
-                cause_similarity=cause_sim[row.id] if cause is not None else None,
-                effect_similarity=effect_sim[turn.id] if effect is not None and turn else None,
-            ))  # fmt: skip
-        return out
+        return chains
 
     def _led_to(self, namespace: str, ids: Sequence[str]) -> dict[str, StoredExperience]:
         """The turn each experience ``led_to`` (the latest, should there be several)."""
@@ -217,7 +251,9 @@ class FindMixin:
         out: dict[str, StoredExperience] = {}
         for edge in edges:
             turn = turns.get(edge.dst)
-            if turn is not None and (edge.src not in out or turn.seq > out[edge.src].seq):
+            if turn is None or turn.compacted:  # a compacted turn's text is gone
+                continue
+            if edge.src not in out or turn.seq > out[edge.src].seq:
                 out[edge.src] = turn
         return out
 

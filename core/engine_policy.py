@@ -152,20 +152,30 @@ class PolicyMixin:
         return {e.id: state.approach_of(contexts[j], responses[j]) for j, e in enumerate(found)}
 
     def _learn(
-        self, namespace: str, log: PolicyLogRow | None, weights: dict[str, float], reward: float
-    ) -> None:
-        """Update the namespace's posterior with one feedback on a logged recall."""
+        self, namespace: str, log: PolicyLogRow | None, weights: dict[str, float], reward: float,
+        *, save: bool = True,
+    ) -> bool:  # fmt: skip
+        """Update the namespace's posterior with one feedback on a logged recall (``save``:
+        and store it); whether it changed."""
         posterior = self._posterior(namespace)
         if posterior is None or log is None or not weights:
-            return
+            return False
         index = {c: i for i, c in enumerate(log.candidates)}
         rows = [(index[item], w) for item, w in weights.items() if item in index]
         if not rows:
-            return
+            return False
         x = log.features[[i for i, _ in rows]].astype(float)
         w = np.array([w for _, w in rows])
         posterior.update(x, np.full(len(rows), (reward + 1.0) / 2.0), w)
-        self._save_posterior(namespace, posterior)
+        if save:
+            self._save_posterior(namespace, posterior)
+        return True
+
+    def _save_policy(self, namespace: str) -> None:
+        """Store the namespace's posterior as it is now (after unsaved updates)."""
+        posterior = self._policies.get(namespace)
+        if posterior is not None:
+            self._save_posterior(namespace, posterior)
 
     # -- refit and evaluation -----------------------------------------------------------------
 

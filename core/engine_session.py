@@ -16,6 +16,12 @@ The recalls that informed the turns (a turn's ``recall_id``) are credited as tur
 credits them (by position and advice followed, see ``PolicyMixin._credit``), with each turn's
 weight ``session_weight * discount ** d``, and the recall policy learns from each of them.
 
+The ledger holds the outcome as one ``session`` entry (the turns' shares, filed under the last
+turn's user) and one ``session_recall`` entry per recall behind a turn (what that recall
+served, filed under that turn's user), all written in one transaction: the policy's refits read
+each recall's own share, and ``forget(user_id=...)`` erases the shares of that user's turns.
+Turns whose share falls below :data:`MIN_SHARE` (about 60 turns back at 0.8) get nothing.
+
 Example:
     >>> import tempfile
     >>> from absmem import AbstractionMemory
@@ -41,9 +47,12 @@ from .ids import new_id
 from .store.base import Channel, FeedbackRow, GraphStore, PolicyLogRow, RecallItemRow
 from .types import Feedback
 
-__all__ = ["SessionFeedbackMixin"]
+__all__ = ["MIN_SHARE", "SessionFeedbackMixin"]
 
 T = TypeVar("T")
+
+MIN_SHARE = 1e-6
+"""Least share ``discount ** d`` a turn must keep to be credited by a session outcome."""
 
 
 class SessionFeedbackMixin:
@@ -67,8 +76,7 @@ class SessionFeedbackMixin:
 
     def _commit_feedback(
         self,
-        row: FeedbackRow,
-        credits: dict[tuple[str, Channel], float],
+        entries: Sequence[tuple[FeedbackRow, dict[tuple[str, Channel], float]]],
         learned: Sequence[tuple[PolicyLogRow | None, dict[str, float]]],
     ) -> Feedback:
         raise NotImplementedError
@@ -88,15 +96,15 @@ class SessionFeedbackMixin:
         )
         if not turns:
             raise UnknownTargetError("session_id", session_id, namespace, "a session")
-        credits: dict[tuple[str, Channel], float] = {}
-
-        def add(item: str, channel: Channel, weight: float) -> None:
-            credits[(item, channel)] = credits.get((item, channel), 0.0) + weight
-
+        now = time.time()
+        shares: dict[tuple[str, Channel], float] = {}
+        entries: list[tuple[FeedbackRow, dict[tuple[str, Channel], float]]] = []
         learned: list[tuple[PolicyLogRow | None, dict[str, float]]] = []
         for turn, share in zip(turns, self.session_weights(len(turns)), strict=True):
-            add(turn.id, "session", share)
-            add(turn.id, "outcome", self.session_weight * share)
+            if share < MIN_SHARE:
+                continue
+            shares[(turn.id, "session")] = share
+            shares[(turn.id, "outcome")] = self.session_weight * share
             if turn.recall_id is None:
                 continue
             try:
@@ -108,10 +116,14 @@ class SessionFeedbackMixin:
                 item: self.session_weight * share * w
                 for item, w in self._credit(namespace, served, [turn.id], log).items()
             }
-            for item, weight in weights.items():
-                add(item, "usage", weight)
+            entries.append((
+                FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind="session_recall",
+                            target_id=turn.recall_id, reward=reward, created_at=now,
+                            user_id=turn.user_id, session_id=session_id),
+                {(item, "usage"): weight for item, weight in weights.items()},
+            ))  # fmt: skip
             learned.append((log, weights))
         row = FeedbackRow(id=new_id("fb"), namespace=namespace, target_kind="session",
-                          target_id=session_id, reward=reward, created_at=time.time(),
+                          target_id=session_id, reward=reward, created_at=now,
                           user_id=turns[-1].user_id, session_id=session_id)  # fmt: skip
-        return self._commit_feedback(row, credits, learned)
+        return self._commit_feedback([(row, shares), *entries], learned)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from .engine import Engine
 from .errors import InvalidArgumentError
 from .find import Chain, FindQuery
-from .validate import check_id, check_utf8
+from .validate import check_id, check_k, check_number, check_utf8
 
 __all__ = ["FindVerbs", "find_query"]
 
@@ -57,6 +58,7 @@ def find_query(**fields: Any) -> FindQuery:
     for name in ("cause", "effect"):
         if isinstance(fields.get(name), str):
             check_utf8(name, fields[name], "a text")
+    _check_numbers(fields)
     try:
         return FindQuery(**fields)
     except ValidationError as err:
@@ -65,12 +67,38 @@ def find_query(**fields: Any) -> FindQuery:
         if not where:
             where = "since/until" if "since" in first["msg"] else "cause/effect/outcome"
         argument = where.split(".")[0]
+        got = first.get("input", ...)
+        if argument == "since/until":
+            got = (fields.get("since"), fields.get("until"))
         message = str(first["msg"]).removeprefix("Value error, ")
         if message.startswith("expected "):
             message = message.removeprefix("expected ")
         else:
             message = _EXPECTED.get(argument, message)
-        raise InvalidArgumentError(argument, message, first.get("input", ...)) from err
+        raise InvalidArgumentError(argument, message, got) from err
+
+
+def _check_numbers(fields: dict[str, Any]) -> None:
+    """Refuse what pydantic would coerce: booleans and strings as numbers, in place of ``k``,
+    ``min_similarity``, the times and an outcome range (a list range becomes a tuple)."""
+    if "k" in fields:
+        check_k(fields["k"])
+    if "min_similarity" in fields:
+        check_number("min_similarity", fields["min_similarity"], -1.0, 1.0)
+    for name in ("since", "until"):
+        value = fields.get(name)
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, int | float | dt.datetime)):  # fmt: skip
+            raise InvalidArgumentError(name, _EXPECTED[name], value)
+    outcome = fields.get("outcome")
+    if isinstance(outcome, list | tuple):
+        if len(outcome) != 2:
+            raise InvalidArgumentError("outcome", _EXPECTED["outcome"], outcome)
+        for bound in outcome:
+            check_number("outcome", bound, -1.0, 1.0)
+        fields["outcome"] = tuple(outcome)
+    elif outcome is not None and outcome not in ("good", "bad"):
+        raise InvalidArgumentError("outcome", _EXPECTED["outcome"], outcome)
 
 
 class FindVerbs:

@@ -84,8 +84,8 @@ class ReportData:
     ``successes`` and ``failures`` are each experience's feedback mass (a reward ``r`` of
     weight ``w`` adds ``w (1 + r) / 2`` to the first and the rest of ``w`` to the second), so
     ``successes + failures`` is its feedback count and ``(s - f) / (s + f)`` its mean reward.
-    ``feedback_at`` and ``feedback_reward`` are every feedback of the namespace (on recalls
-    and on experiences) in arrival order: when it came and its reward.
+    ``feedback_at`` and ``feedback_reward`` are every feedback of the namespace (on recalls,
+    experiences and sessions) in arrival order: when it came and its reward.
     """
 
     namespace: str
@@ -138,7 +138,8 @@ def read_report_data(store: GraphStore, namespace: str) -> ReportData:
             for owner, _ in owners:
                 members.setdefault(owner, set()).add(experience)
     lessons = _lessons(store, namespace, rows)
-    log = store.feedback_log(namespace)
+    # what people gave: a session outcome's shares for its recalls are not feedback of their own
+    log = [f for f in store.feedback_log(namespace) if f.target_kind != "session_recall"]
     return ReportData(
         namespace=namespace,
         created_at=np.asarray(created, dtype=np.float64)[order],

@@ -154,9 +154,8 @@ def rated_recalls(rows: Iterable[Sequence[Any]], limit: int) -> RatedRecalls:
     rows (in arrival order; one per usage credit, item ``None`` for a feedback without one;
     recall ``None`` for a feedback on no recall) by recall.
 
-    A feedback's reward counts once per recall however many credits it gave (a session outcome
-    reaches every recall behind the session's turns); a recall is as recent as the last
-    feedback on it.
+    A feedback's reward counts once however many credits it gave; a recall is as recent as the
+    last feedback on it.
 
     Example:
         >>> rows = [("f1", "r1", 1.0, "e1", 0.5), ("f1", "r1", 1.0, "e2", 0.5),
@@ -170,14 +169,14 @@ def rated_recalls(rows: Iterable[Sequence[Any]], limit: int) -> RatedRecalls:
     """
     rewards: defaultdict[str, list[float]] = defaultdict(list)
     credits: defaultdict[str, list[tuple[str, float, float]]] = defaultdict(list)
-    counted: set[tuple[str, str]] = set()
+    counted: set[str] = set()
     order: dict[str, int] = {}
     for i, (feedback, recall, reward, item, weight) in enumerate(rows):
         if recall is None:
             continue
         order[recall] = i
-        if (feedback, recall) not in counted:
-            counted.add((feedback, recall))
+        if feedback not in counted:
+            counted.add(feedback)
             rewards[recall].append(float(reward))
         if item is not None:
             credits[recall].append((item, float(reward), float(weight)))

@@ -395,6 +395,10 @@ class GraphStore(Protocol):
         """Record a feedback and apply its credits to the experiences' statistics."""
         ...
 
+    def add_feedback_many(self, entries: Sequence[tuple[FeedbackRow, Sequence[CreditRow]]]) -> None:
+        """Record feedbacks of one namespace and their credits in one transaction, in order."""
+        ...
+
     def feedback_ids(self, namespace: str, ids: Sequence[str]) -> set[str]:
         """Which of the feedback ``ids`` the ledger of ``namespace`` holds."""
         ...
@@ -407,8 +411,9 @@ class GraphStore(Protocol):
         since: float | None = None,
         until: float | None = None,
     ) -> list[FeedbackRow]:
-        """The feedback of ``namespace`` in arrival order: every one, those on ``targets``
-        (recall or experience ids), and/or those created in ``[since, until)``."""
+        """The feedback of ``namespace`` in arrival order (the ledger's): every one, those on
+        ``targets`` (recall, experience or session ids), and/or those created in
+        ``[since, until)``."""
         ...
 
     def forget(

@@ -190,13 +190,13 @@ class PostgresStore(
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = %s AND id = ANY({many})"
     _FEEDBACK_LOG = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
-        "FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id, "
+        "arrival FROM feedback "
         "WHERE namespace = %s AND created_at >= %s AND created_at < %s"
     )
     _FEEDBACK_FOR_IN = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
-        "FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id, "
+        "arrival FROM feedback "
         "WHERE namespace = %s AND target_id = ANY({many}) AND created_at >= %s AND created_at < %s"
     )
     _INSERT_FEEDBACK = (

@@ -13,7 +13,7 @@ Example:
     ...  # doctest: +SKIP
     ([], None)
     >>> from absmem.store.postgres_policy import PolicyTables
-    >>> PolicyTables._RATED_FEEDBACK.endswith("ORDER BY arrival, recall_id, item_id")
+    >>> PolicyTables._RATED_FEEDBACK.endswith("ORDER BY f.arrival, c.item_id")
     True
 """
 

@@ -3,9 +3,9 @@
 Each recall served by a policy logs every candidate it ranked (ids, kinds, the approach a lesson
 advised), their feature rows and each one's probability of being served first. The policy's refit
 and off-policy evaluation (:mod:`absmem.policy.ope`) read it back joined with the feedback the
-recall earned, whether given on the recall, on the experience it informed or on the session of
-that experience (a session outcome counts for every recall that informed one of its turns), in
-the ledger's arrival order (SQLite's ``rowid``, PostgreSQL's ``arrival`` column).
+recall earned, whether given on the recall, on the experience it informed, or as its share of a
+session outcome (a ``session_recall`` entry), in the ledger's arrival order (SQLite's
+``rowid``, PostgreSQL's ``arrival`` column).
 
 Example:
     >>> from absmem.store.sql_policy import SQLPolicyTables
@@ -27,32 +27,23 @@ __all__ = ["SQLPolicyTables", "rated_feedback_sql"]
 
 def rated_feedback_sql(mark: str, arrival: str) -> str:
     """The statement of :attr:`SQLPolicyTables._RATED_FEEDBACK` in a dialect (placeholder
-    ``mark``, arrival column ``arrival`` of ``feedback``); it takes the namespace twice.
+    ``mark``, arrival column ``arrival`` of ``feedback``).
 
-    A feedback on a recall or an experience gives one recall its row per usage credit. A
-    session outcome gives each recall that informed a turn of the session its rows, with the
-    usage credits of the items that recall served.
+    A feedback on an experience counts for the recall that informed it; any other feedback for
+    its target (a recall, or the recall a session outcome reached: ``session_recall``). A
+    feedback on a whole session (``session``) names no recall: its shares for the recalls are
+    its ``session_recall`` entries.
 
     Example:
         >>> rated_feedback_sql("?", "rowid").count("?")
-        2
+        1
     """
     return (
-        "SELECT id, recall_id, reward, item_id, weight FROM ("
-        "SELECT f.id, COALESCE(e.recall_id, f.target_id) AS recall_id, f.reward, c.item_id, "
-        f"c.weight, f.{arrival} AS arrival FROM feedback f "
-        "LEFT JOIN experiences e ON f.target_kind = 'experience' "
+        "SELECT f.id, COALESCE(e.recall_id, f.target_id), f.reward, c.item_id, c.weight "
+        "FROM feedback f LEFT JOIN experiences e ON f.target_kind = 'experience' "
         "AND e.id = f.target_id AND e.namespace = f.namespace "
         "LEFT JOIN credits c ON c.feedback_id = f.id AND c.channel = 'usage' "
-        f"WHERE f.namespace = {mark} AND f.target_kind <> 'session' "
-        "UNION ALL "
-        f"SELECT f.id, s.recall_id, f.reward, c.item_id, c.weight, f.{arrival} FROM feedback f "
-        "JOIN experiences s ON s.namespace = f.namespace AND s.session_id = f.target_id "
-        "AND s.recall_id IS NOT NULL "
-        "LEFT JOIN credits c ON c.feedback_id = f.id AND c.channel = 'usage' AND c.item_id IN "
-        "(SELECT ri.item_id FROM recall_items ri WHERE ri.recall_id = s.recall_id) "
-        f"WHERE f.namespace = {mark} AND f.target_kind = 'session'"
-        ") rated ORDER BY arrival, recall_id, item_id"
+        f"WHERE f.namespace = {mark} ORDER BY f.{arrival}, c.item_id"
     )
 
 
@@ -82,11 +73,11 @@ class SQLPolicyTables(SQLBase[DB]):
     def policy_history(self, namespace: str, limit: int) -> list[LoggedRecall]:
         """The ``limit`` most recently rated logged recalls, oldest first.
 
-        A recall's rewards are those given on it, on an experience it informed or on that
-        experience's session, in arrival order; its credits are the usage credits those
+        A recall's rewards are those given on it, on an experience it informed or as its share
+        of a session outcome, in arrival order; its credits are the usage credits those
         feedbacks gave its served items.
         """
-        rows = self._read(self._RATED_FEEDBACK, (namespace, namespace))
+        rows = self._read(self._RATED_FEEDBACK, (namespace,))
         rated = rated_recalls(rows, limit)
         logs = {
             row[0]: to_policy_log(row)

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import EmbedderMismatchError, UnknownTargetError
+from ..errors import EmbedderMismatchError, InvalidArgumentError, UnknownTargetError
 from .assemble import experiences_in_order, vector_batch, vectors_in_order
 from .base import (
     CandidateStats,
@@ -342,8 +342,9 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
         since: float | None = None,
         until: float | None = None,
     ) -> list[FeedbackRow]:
-        """The feedback of ``namespace`` in arrival order: every one, those on ``targets``
-        (recall or experience ids), and/or those created in ``[since, until)``."""
+        """The feedback of ``namespace`` in arrival order (the ledger's): every one, those on
+        ``targets`` (recall, experience or session ids), and/or those created in
+        ``[since, until)``."""
         window = (-math.inf if since is None else since, math.inf if until is None else until)
         if targets is None:
             rows = self._read(self._FEEDBACK_LOG, (namespace, *window))
@@ -352,16 +353,26 @@ class SQLStore(SQLAbstractionTables[DB], SQLPolicyTables[DB], SQLRunLinkTables[D
                 self._FEEDBACK_FOR_IN, list(targets), before=(namespace,), after=window,
                 chunked=True,
             )  # fmt: skip
-        return sorted((FeedbackRow(*row) for row in rows), key=lambda f: (f.created_at, f.id))
+        return [FeedbackRow(*row[:8]) for row in sorted(rows, key=lambda row: row[8])]
 
     def add_feedback(self, feedback: FeedbackRow, credits: Sequence[CreditRow]) -> None:
         """Record a feedback and apply its credits to the experiences' statistics."""
+        self.add_feedback_many([(feedback, credits)])
+
+    def add_feedback_many(self, entries: Sequence[tuple[FeedbackRow, Sequence[CreditRow]]]) -> None:
+        """Record feedbacks of one namespace and their credits in one transaction, in order."""
+        if not entries:
+            return
+        namespace = entries[0][0].namespace
+        if any(feedback.namespace != namespace for feedback, _ in entries):
+            raise InvalidArgumentError("entries", "feedbacks of one namespace", namespace)
 
         def work(db: DB) -> None:
-            db.execute(self._INSERT_FEEDBACK, feedback_params(feedback))
-            self._apply_credits(db, feedback, credits)
+            for feedback, credits in entries:
+                db.execute(self._INSERT_FEEDBACK, feedback_params(feedback))
+                self._apply_credits(db, feedback, credits)
 
-        self._write(feedback.namespace, work)
+        self._write(namespace, work)
 
     # -- erasure ------------------------------------------------------------------------------
 

@@ -143,13 +143,13 @@ class SQLiteStore(AbstractionTables, PolicyTables, RunLinkTables, SQLStore[sqlit
     )
     _FEEDBACK_IN = "SELECT id FROM feedback WHERE namespace = ? AND id IN ({many})"
     _FEEDBACK_LOG = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
-        "FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id, "
+        "rowid FROM feedback "
         "WHERE namespace = ? AND created_at >= ? AND created_at < ?"
     )
     _FEEDBACK_FOR_IN = (
-        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id "
-        "FROM feedback "
+        "SELECT id, namespace, target_kind, target_id, reward, created_at, user_id, session_id, "
+        "rowid FROM feedback "
         "WHERE namespace = ? AND target_id IN ({many}) AND created_at >= ? AND created_at < ?"
     )
     _INSERT_FEEDBACK = (

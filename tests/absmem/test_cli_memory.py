@@ -336,10 +336,12 @@ def test_explain_shows_feedback_on_the_informed_turn_and_its_session(
     assert (status, "(session chat-1, reward +1.00)" in out) == (0, True)
     status, out, _ = _run(["explain", str(memory), recall.id], capsys)
     assert status == 0
-    assert "feedback: 2 came back" in out
-    rows = [line.split()[-3:] for line in out.splitlines() if turn in line or "chat-1" in line]
+    assert "feedback: 3 came back" in out  # the turn's, the session's and its share here
+    rows = [line.split()[-3:] for line in out.splitlines()
+            if turn in line or "chat-1" in line or recall.id in line]  # fmt: skip
     assert ["experience", turn, "-1.00"] in rows
     assert ["session", "chat-1", "+1.00"] in rows
+    assert ["session_recall", recall.id, "+1.00"] in rows
     status, _, err = _run(["feedback", str(memory), "chat-1", "1", "--session", "--run"], capsys)
     assert status == 2
     assert "--session/--run" in err

@@ -147,6 +147,16 @@ def test_filters(graph: Graph) -> None:
     assert mem.find(effect="confusing", session_id="s4") == []  # s4 led to nothing
 
 
+def test_a_filter_never_hides_a_match_beyond_the_first_pools(tmp_path: Path) -> None:
+    with AbstractionMemory.open(tmp_path, embedder=WordsEmbedder()) as mem:
+        mem.remember_many([{"context": "make the menu bigger", "response": "redesigned menu",
+                            "user_id": "a"} for _ in range(500)])  # fmt: skip
+        wanted = mem.remember("make the menu bigger", "redesigned menu", user_id="b")
+        found = mem.find(cause="redesigned menu", user_id="b")
+        assert [c.experience.id for c in found] == [wanted]
+        assert len(mem.find(cause="redesigned menu", k=3)) == 3
+
+
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [({}, "cause/effect/outcome"), ({"cause": ""}, "cause"), ({"cause": "x", "k": 0}, "k"),
@@ -154,7 +164,10 @@ def test_filters(graph: Graph) -> None:
      ({"cause": "x", "since": 5.0, "until": 1.0}, "since/until"),
      ({"cause": "x", "since": float("nan")}, "since"), ({"cause": "x", "user_id": " "}, "user_id"),
      ({"cause": "x", "min_similarity": 2}, "min_similarity"), ({"cause": 7}, "cause"),
-     ({"cause": "x", "colour": 1}, "colour")],
+     ({"cause": "x", "colour": 1}, "colour"), ({"cause": "x", "k": True}, "k"),
+     ({"cause": "x", "k": "5"}, "k"), ({"cause": "x", "min_similarity": True}, "min_similarity"),
+     ({"outcome": (True, True)}, "outcome"), ({"outcome": ("-1", "0")}, "outcome"),
+     ({"cause": "x", "since": "yesterday"}, "since"), ({"outcome": [0.5]}, "outcome")],
 )  # fmt: skip
 def test_bad_queries_are_refused_by_name(
     graph: Graph, kwargs: dict[str, Any], argument: str

@@ -148,6 +148,49 @@ def test_the_policy_history_holds_every_recall_behind_a_rated_session(
         assert {item for item, _, _ in h.credits} <= set(h.served)
 
 
+def test_each_recall_keeps_its_own_share_in_the_policy_history(
+    tmp_path: Path, hash_embedder: Any
+) -> None:
+    with AbstractionMemory.open(tmp_path, embedder=hash_embedder) as mem:
+        helper = mem.remember("how do I reset my pin", "Cards > Reset.")
+        for turn in range(3):  # every recall of the session serves the same experience
+            recall = mem.recall("how do I reset my pin", k=1, session_id="s")
+            assert [i.id for i in recall.items] == [helper]
+            mem.remember(f"turn {turn}", "ok", recall_id=recall.id, session_id="s")
+        mem.feedback(session_id="s", reward=1.0)
+        later = mem.recall("how do I reset my pin", k=1, session_id="s")
+        mem.remember("turn 3", "ok", recall_id=later.id, session_id="s")  # after the outcome
+        credited = mem.get(helper)
+    store = SQLiteStore(tmp_path / "absmem.db")
+    try:
+        history = store.policy_history("default", limit=100)
+    finally:
+        store.close()
+    # shares 0.64, 0.8, 1 of weight 0.5, at rank 0 (weight 1): each recall its own
+    assert [[w for _, _, w in h.credits] for h in history] == [
+        pytest.approx([0.32]), pytest.approx([0.4]), pytest.approx([0.5])]  # fmt: skip
+    assert later.id not in {h.log.recall_id for h in history}
+    assert credited is not None
+    assert credited.usage.n == pytest.approx(0.32 + 0.4 + 0.5)
+
+
+def test_turns_far_back_get_nothing_rather_than_a_rounded_share(
+    tmp_path: Path, hash_embedder: Any
+) -> None:
+    with AbstractionMemory.open(tmp_path, embedder=hash_embedder) as mem:
+        turns = mem.remember_many(
+            [{"context": f"q {i}", "response": f"a {i}", "session_id": "long"} for i in range(200)]
+        )
+        mem.feedback(session_id="long", reward=1.0)
+        assert mem.find(outcome="bad", k=1000) == []
+        first, recent = mem.get(turns[0]), mem.get(turns[-60])
+    assert first is not None
+    assert recent is not None
+    assert (first.long_term.n, first.outcome.n) == (0.0, 0.0)  # 0.8 ** 199: below MIN_SHARE
+    assert recent.long_term.n == pytest.approx(0.8**59)
+    assert recent.outcome.alpha > recent.outcome.beta
+
+
 def test_only_session_outcomes_teach_the_policy_and_the_lessons(
     tmp_path: Path, hash_embedder: Any
 ) -> None:

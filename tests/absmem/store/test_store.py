@@ -119,6 +119,24 @@ def test_session_credits_are_kept_apart_and_recomputed(store: Any) -> None:
     assert (e3.usage.n, e3.outcome.n) == pytest.approx((0.0, 1.0))
 
 
+def test_feedback_many_is_one_transaction_of_one_namespace(store: Any) -> None:
+    store.add_experiences([_row(1), _row(2)], [])
+    entries = [(FeedbackRow("f1", "ns", "session", "s", 1.0, 1.0),
+                [CreditRow("e1", "session", 1.0, 1.0)]),
+               (FeedbackRow("f2", "ns", "session_recall", "r1", 1.0, 1.0),
+                [CreditRow("e2", "usage", 1.0, 0.5)])]  # fmt: skip
+    store.add_feedback_many(entries)
+    assert [f.id for f in store.feedback_log("ns")] == ["f1", "f2"]
+    e2 = store.get_experience("ns", "e2")
+    assert e2.usage.n == pytest.approx(0.5)
+    mixed = [(FeedbackRow("f3", "ns", "experience", "e1", 1.0, 2.0), []),
+             (FeedbackRow("f4", "other", "experience", "e1", 1.0, 2.0), [])]  # fmt: skip
+    with pytest.raises(InvalidArgumentError, match="entries"):
+        store.add_feedback_many(mixed)
+    assert [f.id for f in store.feedback_log("ns")] == ["f1", "f2"]  # nothing of it written
+    store.add_feedback_many([])
+
+
 def test_typed_edges_both_ways(store: Any) -> None:
     edges = [EdgeRow("e1", "e2", "next"), EdgeRow("e1", "e2", "led_to"),
              EdgeRow("e2", "e3", "next"), EdgeRow("e3", "e1", "similar", 0.5)]  # fmt: skip
@@ -137,10 +155,11 @@ def test_feedback_log_in_arrival_order_by_target_and_window(store: Any) -> None:
     for i, (target, when) in enumerate([("e2", 3.0), ("e1", 1.0), ("e1", 2.0)]):
         store.add_feedback(FeedbackRow(f"f{i}", "ns", "experience", target, i - 1.0, when), [])
     store.add_feedback(FeedbackRow("other", "ns2", "experience", "e1", 1.0, 0.5), [])
-    assert [f.id for f in store.feedback_log("ns")] == ["f1", "f2", "f0"]
-    assert store.feedback_log("ns")[0] == FeedbackRow("f1", "ns", "experience", "e1", 0.0, 1.0)
+    # arrival order (the ledger's), not the clocks' (f0 came first with a later time)
+    assert [f.id for f in store.feedback_log("ns")] == ["f0", "f1", "f2"]
+    assert store.feedback_log("ns")[1] == FeedbackRow("f1", "ns", "experience", "e1", 0.0, 1.0)
     assert [f.id for f in store.feedback_log("ns", targets=["e1", "e9"])] == ["f1", "f2"]
-    assert [f.id for f in store.feedback_log("ns", since=2.0)] == ["f2", "f0"]
+    assert [f.id for f in store.feedback_log("ns", since=2.0)] == ["f0", "f2"]
     assert [f.id for f in store.feedback_log("ns", targets=["e1"], until=2.0)] == ["f1"]
     assert store.feedback_log("ns", targets=[]) == []
     assert [f.id for f in store.feedback_log("ns2")] == ["other"]
