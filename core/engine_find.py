@@ -100,9 +100,12 @@ class FindMixin:
 
     # -- candidates ---------------------------------------------------------------------------
 
-    def _nearest_contexts(self, namespace: str, vector: np.ndarray, width: int) -> list[int]:
-        _, keys = self._index(namespace).search(vector[None, :], width)
-        return [int(key) for key in keys[0] if key >= 0]
+    def _nearest_contexts(
+        self, namespace: str, vector: np.ndarray, width: int, least: float = -1.0
+    ) -> list[int]:
+        """Keys of the ``width`` nearest contexts whose similarity is at least ``least``."""
+        scores, keys = self._index(namespace).search(vector[None, :], width)
+        return [int(k) for k, s in zip(keys[0], scores[0], strict=True) if k >= 0 and s >= least]
 
     def _nearest_responses(self, namespace: str, vector: np.ndarray, width: int) -> list[int]:
         keys = self.store.keys(namespace)
@@ -141,9 +144,19 @@ class FindMixin:
         effect: np.ndarray | None, width: int,
     ) -> dict[str, StoredExperience]:  # fmt: skip
         seqs: list[int] = []
-        if cause is not None:
-            seqs += self._nearest_contexts(namespace, cause, width)
-            seqs += self._nearest_responses(namespace, cause, width)
+        if cause is not None:  # the pools' keys, kept when their cause end matches
+            pool = list(
+                dict.fromkeys(
+                    self._nearest_contexts(namespace, cause, width)
+                    + self._nearest_responses(namespace, cause, width)
+                )
+            )
+            best = np.maximum(
+                self.store.get_vectors(namespace, pool) @ cause,
+                self.store.get_response_vectors(namespace, pool) @ cause,
+            )
+            least = query.min_similarity
+            seqs += [k for k, sim in zip(pool, best, strict=True) if sim >= least]
         if query.session_id is not None:
             seqs += self.store.session_keys(namespace, query.session_id)
         elif cause is None and effect is None:  # an outcome alone: every rated experience
@@ -151,7 +164,8 @@ class FindMixin:
         rows = self.store.get_experiences(namespace, list(dict.fromkeys(seqs)))
         found = {row.id: row for row in rows}
         if effect is not None:
-            turns = self.store.ids_for(namespace, self._nearest_contexts(namespace, effect, width))
+            near = self._nearest_contexts(namespace, effect, width, query.min_similarity)
+            turns = self.store.ids_for(namespace, near)
             edges = self.store.typed_edges(namespace, list(turns.values()),
                                            EdgeType.LED_TO.value, incoming=True)  # fmt: skip
             found.update(self._by_id(namespace, (e.src for e in edges if e.src not in found)))
@@ -218,8 +232,10 @@ class FindMixin:
         if allowed is not None:
             owners = self.store.memberships_of(namespace, [r.id for r in rows])
             rows = [r for r in rows if {a for a, _ in owners.get(r.id, [])} & allowed]
-        led_to = self._led_to(namespace, [r.id for r in rows])
         cause_sim = self._cause_similarity(namespace, rows, cause)
+        if cause is not None:  # the cheap end first: only matching causes need their turn
+            rows = [r for r in rows if cause_sim[r.id] >= query.min_similarity]
+        led_to = self._led_to(namespace, [r.id for r in rows])
         effect_sim = self._effect_similarity(namespace, led_to, effect)
         chains = []
         for row in rows:

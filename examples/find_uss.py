@@ -6,9 +6,12 @@ points at the user's next turn: the reply that response provoked. The 1-5 satisf
 annotators gave that reply becomes the turn's feedback ((rating - 3) / 2). Then ``find`` asks:
 which responses led to the user pushing back, and went badly?
 
-Run (about three minutes on 2 CPU cores with the bundled MiniLM; docs/find.md shows one run):
+Run (about ten minutes on 2 CPU cores with the bundled MiniLM; docs/find.md shows one run):
 
-    python examples/find_uss.py --data ../shared/data --dialogues 1000
+    python examples/find_uss.py --data ../shared/data --dialogues 1000 --folder /tmp/uss1000
+
+Given a ``--folder`` that already holds the memory, it asks the questions again without
+rebuilding it.
 """
 
 from __future__ import annotations
@@ -36,14 +39,18 @@ def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _show(chains: list[Chain], acts: dict[str, str]) -> None:
+def _act(chain: Chain) -> str:
+    return str(chain.experience.metadata.get("act", ""))
+
+
+def _show(chains: list[Chain]) -> None:
     print("| # | system response | user's next turn | reward | act | score |")
     print("|---|---|---|---|---|---|")
     for i, c in enumerate(chains, 1):
         turn = c.led_to.context if c.led_to is not None else ""
         reward = f"{c.reward:+.2f}" if c.reward is not None else "-"
         print(f"| {i} | {_short(c.experience.response)} | {_short(turn)} | {reward} "
-              f"| {acts.get(c.experience.id, '')} | {c.score:.2f} |")  # fmt: skip
+              f"| {_act(c)} | {c.score:.2f} |")  # fmt: skip
 
 
 def main() -> None:
@@ -55,31 +62,32 @@ def main() -> None:
     args = parser.parse_args()
     dialogues = load_uss(args.data, corpora=("MWOZ",)).dialogues["MWOZ"][: args.dialogues]
     folder = args.folder or Path(tempfile.mkdtemp(prefix="absmem-uss-"))
-    acts: dict[str, str] = {}
-    rewards: list[float] = []
+    rewards = [reward_of(t.rating) for turns in dialogues for t in turns]
+    reuse = (folder / "absmem.db").is_file()
     with AbstractionMemory.open(folder) as mem:
-        for d, turns in enumerate(dialogues):
-            ids = mem.remember_many([{"context": t.context, "response": t.response,
-                                      "session_id": f"mwoz-{d}",
-                                      "metadata": {"act": t.action}} for t in turns])  # fmt: skip
-            for experience_id, turn in zip(ids, turns, strict=True):
-                acts[experience_id] = turn.action
-                rewards.append(reward_of(turn.rating))
-                mem.feedback(experience_id, reward_of(turn.rating))
-        report = mem.consolidate()
+        if reuse:
+            print(f"memory in {folder} reused ({mem.count()} experiences)")
+        else:
+            for d, turns in enumerate(dialogues):
+                rows = [{"context": t.context, "response": t.response, "session_id": f"mwoz-{d}",
+                         "metadata": {"act": t.action}} for t in turns]  # fmt: skip
+                ids = mem.remember_many(rows)
+                for experience_id, turn in zip(ids, turns, strict=True):
+                    mem.feedback(experience_id, reward_of(turn.rating))
+            report = mem.consolidate()
+            print(f"{report.abstractions} lessons learned; memory in {folder}")
         print(f"{len(dialogues)} dialogues, {len(rewards)} rated system turns, "
-              f"mean reward {np.mean(rewards):+.3f}, {report.abstractions} lessons; "
-              f"memory in {folder}\n")  # fmt: skip
+              f"mean reward {np.mean(rewards):+.3f}\n")  # fmt: skip
         for cause, effect, outcome in QUESTIONS:
             chains = mem.find(cause=cause, effect=effect, outcome=outcome, k=args.k)
             print(f"find(cause={cause!r},\n     effect={effect!r}, outcome={outcome!r})\n")
-            _show(chains, acts)
+            _show(chains)
             wide = mem.find(cause=cause, effect=effect, k=200)
             found = [c.reward for c in wide if c.reward is not None]
-            top_acts = Counter(acts.get(c.experience.id, "") or "(none)" for c in wide)
-            print(f"\nwithout the outcome filter: {len(wide)} chains match both ends, mean "
-                  f"reward {np.mean(found) if found else float('nan'):+.3f} (all turns "
-                  f"{np.mean(rewards):+.3f}); their acts: "
+            top_acts = Counter(_act(c) or "(none)" for c in wide)
+            print(f"\nwithout the outcome filter: {len(wide)} chains match both ends (at most "
+                  f"200 shown), mean reward {np.mean(found) if found else float('nan'):+.3f} "
+                  f"(all turns {np.mean(rewards):+.3f}); their acts: "
                   + ", ".join(f"{a} {n}" for a, n in top_acts.most_common(4)) + "\n")  # fmt: skip
             lessons = Counter(c.lesson for c in chains if c.lesson)
             for lesson, n in lessons.most_common(2):
