@@ -31,7 +31,7 @@ from .errors import UnknownTargetError
 from .find import Chain, FindQuery
 from .index import CandidateIndex
 from .store.base import GraphStore, StoredExperience
-from .types import EdgeType, Experience
+from .types import EdgeType, Experience, Outcome
 
 __all__ = ["FIND_POOL", "FindMixin", "mean_reward", "public_experience"]
 
@@ -53,19 +53,15 @@ def public_experience(stored: StoredExperience) -> Experience:
                       long_term=stored.long_term)  # fmt: skip
 
 
-def mean_reward(stored: StoredExperience) -> float | None:
-    """The weighted mean in [-1, 1] of the rewards on the experience's outcome (its own
+def mean_reward(outcome: Outcome) -> float | None:
+    """The weighted mean in [-1, 1] of the rewards an outcome received (an experience's own
     feedback, and session outcomes at their weight), or ``None`` when it was never rated.
 
     Example:
         >>> from absmem import Outcome
-        >>> from absmem.store.base import StoredExperience
-        >>> row = StoredExperience(1, "e1", "ns", "c", "r", 0.0, None, None, None, {},
-        ...                        Outcome().updated(-1.0).updated(0.5), Outcome())
-        >>> mean_reward(row)
-        -0.25
+        >>> mean_reward(Outcome().updated(-1.0).updated(0.5)), mean_reward(Outcome())
+        (-0.25, None)
     """
-    outcome = stored.outcome
     if outcome.n <= 1e-9:
         return None
     return float(np.clip(2.0 * (outcome.alpha - 1.0) / outcome.n - 1.0, -1.0, 1.0))
@@ -133,8 +129,7 @@ class FindMixin:
         out = []
         for start in range(0, len(keys), SCAN_BATCH):
             for c in self.store.candidate_stats(namespace, keys[start : start + SCAN_BATCH]):
-                n = c.outcome.n
-                reward = 2.0 * (c.outcome.alpha - 1.0) / n - 1.0 if n > 1e-9 else None
+                reward = mean_reward(c.outcome)
                 if reward is not None and (wanted is None or wanted[0] <= reward <= wanted[1]):
                     out.append(c.seq)
         return out
@@ -191,7 +186,7 @@ class FindMixin:
             return False
         if query.user_id is not None and row.user_id != query.user_id:
             return False
-        wanted, reward = query.outcome_range, mean_reward(row)
+        wanted, reward = query.outcome_range, mean_reward(row.outcome)
         return wanted is None or (reward is not None and wanted[0] <= reward <= wanted[1])
 
     def _find(
@@ -249,7 +244,7 @@ class FindMixin:
                 parts.append(effect_sim[turn.id])
             if any(p < query.min_similarity for p in parts):
                 continue
-            reward = mean_reward(row)
+            reward = mean_reward(row.outcome)
             if query.outcome is not None:
                 parts.append(abs(reward) if reward is not None else 0.0)
             sims = (
