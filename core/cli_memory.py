@@ -249,7 +249,8 @@ def assess(
 def feedback(
     path: MemoryPath,
     target: Annotated[str, typer.Argument(metavar="TARGET", show_default=False,
-                                           help="A recall id or an experience id.")],
+        help="A recall id or an experience id (a session id with --session, a run id with "
+             "--run).")],
     reward: Annotated[float, typer.Argument(
         metavar="REWARD", parser=number_in(-1, 1), show_default=False,
         help="A number in [-1, 1] (thumbs up 1, thumbs down -1).")],
